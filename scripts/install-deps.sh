@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Foresight needs to build and test, only those missing.
+# Quiet when everything is present. Usage: scripts/install-deps.sh [--bench]
+set -euo pipefail
+
+pkgs=(
+  build-essential cmake ninja-build ccache pkg-config
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libboost-dev libboost-system-dev
+  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev zlib1g-dev libeigen3-dev
+  curl python3 python3-venv
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  pkgs+=(python3-sklearn python3-numpy python3-pandas)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+[[ $(id -u) -ne 0 ]] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

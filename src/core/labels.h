@@ -1,0 +1,61 @@
+#pragma once
+// Labels identify a series: a sorted set of name=value pairs; the metric name is the label "__name__",
+// as in Prometheus, so one matcher language selects by name and by label alike.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace foresight {
+
+inline constexpr std::string_view kMetricNameLabel = "__name__";
+inline constexpr size_t kMaxLabels = 64;
+
+struct Label {
+  std::string name;
+  std::string value;
+  friend bool operator==(const Label&, const Label&) = default;
+  friend auto operator<=>(const Label&, const Label&) = default;
+};
+
+// Labels keeps its pairs sorted by name, unique names, no empty values (an empty value means "absent").
+class Labels {
+ public:
+  Labels() = default;
+  // Sorts; later duplicates replace earlier ones; empty values are dropped.
+  Labels(std::initializer_list<Label> labels);
+  explicit Labels(std::vector<Label> labels);
+
+  // Sets (or, with an empty value, removes) one label, keeping the order.
+  void Set(std::string_view name, std::string_view value);
+  // Returns the value or "" when absent.
+  std::string_view Get(std::string_view name) const;
+  bool Has(std::string_view name) const { return !Get(name).empty(); }
+  std::string_view metric() const { return Get(kMetricNameLabel); }
+
+  const std::vector<Label>& pairs() const { return pairs_; }
+  size_t size() const { return pairs_.size(); }
+  bool empty() const { return pairs_.empty(); }
+  auto begin() const { return pairs_.begin(); }
+  auto end() const { return pairs_.end(); }
+
+  // Canonical text: cpu_seconds{host="a",mode="idle"} (values escaped as in PromQL).
+  std::string ToString() const;
+  // Parses the canonical text (also a bare metric name). Errors: InvalidArgument naming the position.
+  static Result<Labels> Parse(std::string_view text);
+  // Stable 64-bit hash of the canonical form (FNV-1a over names and values).
+  uint64_t Hash() const;
+
+  // Validates names ([a-zA-Z_][a-zA-Z0-9_]*, or __name__ value [a-zA-Z_:][a-zA-Z0-9_:]*) and count.
+  Status Validate() const;
+
+  friend bool operator==(const Labels&, const Labels&) = default;
+
+ private:
+  std::vector<Label> pairs_;
+};
+
+}  // namespace foresight
