@@ -1,0 +1,45 @@
+# Foresight: two commands on a fresh Debian 12 machine.
+#   make run    install what is missing, build, start the all-in-one server (http://127.0.0.1:8080)
+#   make test   install what is missing, build, run every test (CTest)
+# Longer suites: make bench (Google Benchmark + peers side by side), make eval, make fuzz.
+
+BUILD      ?= build
+BENCH_BUILD?= build-bench
+DATA_DIR   ?= data
+SIMULATE   ?= 50
+ARGS       ?=
+CMAKE_FLAGS?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: all deps build run serve test bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	@cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS) >/dev/null
+
+build: deps $(BUILD)/build.ninja
+	@cmake --build $(BUILD) | grep -v '^ninja: no work to do' || true
+	@test -x $(BUILD)/src/app/foresight
+
+# The all-in-one server on this host's real metrics plus a simulated fleet (marked simulated in the API/UI).
+run: build
+	$(BUILD)/src/app/foresight serve --simulate $(SIMULATE) --data-dir $(DATA_DIR) $(ARGS)
+
+# Only real sources (this host), no simulator.
+serve: build
+	$(BUILD)/src/app/foresight serve --data-dir $(DATA_DIR) $(ARGS)
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j2 --timeout 900
+
+bench:
+	@scripts/install-deps.sh --bench
+	@[ -f $(BENCH_BUILD)/build.ninja ] || cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DFORESIGHT_BUILD_BENCH=ON -DFORESIGHT_BUILD_TESTS=OFF >/dev/null
+	@cmake --build $(BENCH_BUILD)
+	@scripts/bench.sh $(BENCH_BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BENCH_BUILD)
