@@ -1,0 +1,37 @@
+#pragma once
+// ServiceBackend: what the API needs from the running service beyond the two stores. Implemented by
+// app/ (the pipeline); tests may implement it over real stores. Thread-safe: called from I/O threads.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "core/status.h"
+#include "core/types.h"
+
+namespace foresight::api {
+
+class ServiceBackend {
+ public:
+  virtual ~ServiceBackend() = default;
+  // POST /collect: runs one collection of every source now; returns a summary (samples, series).
+  virtual Result<nlohmann::json> CollectNow() = 0;
+  // GET / and /health: version, uptime, roles, stage states, counts. healthy=false makes /health 503.
+  virtual nlohmann::json StatusJson() const = 0;
+  // GET /api/v1/entities: each entity with kind, simulated flag, health, latest score, open predictions.
+  virtual nlohmann::json EntitiesJson() const = 0;
+  // GET /api/v1/models[?entity=]: active model per entity and its versions.
+  virtual Result<nlohmann::json> ModelsJson(const std::string& entity) const = 0;
+  // GET /metrics body (Prometheus text format).
+  virtual std::string MetricsText() const = 0;
+  // Alert actions (state lives in the alerting stage). Errors: NotFound, InvalidArgument.
+  virtual Status AcknowledgeAlert(const std::string& alert_id, const std::string& user) = 0;
+  virtual Status Silence(const std::string& entity, TimestampNs until, const std::string& user) = 0;
+  // Simulator control. Errors: FailedPrecondition when the simulator is off; InvalidArgument.
+  virtual Result<nlohmann::json> InjectScenario(const nlohmann::json& request) = 0;
+  virtual Result<nlohmann::json> ScenariosJson() const = 0;
+  // Feedback was stored for a prediction: lets the models count it (precision implied by feedback).
+  virtual void OnFeedback(const std::string& prediction_id, const std::string& verdict) = 0;
+};
+
+}  // namespace foresight::api
