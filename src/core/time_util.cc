@@ -131,7 +131,7 @@ Result<TimestampNs> ParseTimestamp(std::string_view text, TimestampNs now) {
     if (d.ok()) return now - *d;
   }
   double secs;
-  if (ParseDouble(text, &secs)) {
+  if (text.find_first_not_of("0123456789.") == std::string_view::npos && ParseDouble(text, &secs)) {
     if (secs < 0 || secs > static_cast<double>(kMaxTs / kNanosPerSecond)) {
       return Status::OutOfRange("time out of range (1970..2200)", std::string(text));
     }
