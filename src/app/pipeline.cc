@@ -1,0 +1,686 @@
+#include "app/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "alerting/alert_manager.h"
+#include "api/json.h"
+#include "app/actions.h"
+#include "core/time_util.h"
+#include "ingest/fleet_simulator.h"
+#include "ingest/host_collector.h"
+#include "models/isolation_forest.h"
+#include "models/trainer.h"
+
+namespace foresight::app {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+inline constexpr const char* kDetectorName = "isolation_forest";
+
+namespace {
+
+// Which series feed an entity's model. Simulated entities: all their metrics except limits (constants).
+// This host: the whole-host aggregates; per-core, per-process-state and per-TCP-state series stay
+// queryable but would drown the few metrics that matter in a forest's random feature choice.
+bool IsModelled(const Labels& labels) {
+  std::string_view metric = labels.metric();
+  if (metric.find("max") != std::string_view::npos || metric.find("limit") != std::string_view::npos ||
+      metric.find("total_bytes") != std::string_view::npos || metric.find("size_bytes") != std::string_view::npos) {
+    return false;
+  }
+  if (labels.Get(kSimulatedLabel) == "true") return true;
+  if (labels.Has("cpu") || labels.Has("state") || labels.Has("mode")) return false;
+  return metric.starts_with("host_");
+}
+
+// "memory_used_percent.slope_15m" -> "memory_used_percent".
+std::string MetricOfFeature(std::string_view feature) {
+  size_t dot = feature.rfind('.');
+  return std::string(dot == std::string_view::npos ? feature : feature.substr(0, dot));
+}
+
+json ModelStatsJson(const models::IsolationForestModel& m) {
+  const auto& s = m.summary();
+  return json{{"trees", m.num_trees()},
+              {"subsample", m.subsample()},
+              {"features", m.num_features()},
+              {"rows", s.rows},
+              {"thresholds", {{"warning", s.warning}, {"critical", s.critical}}},
+              {"quantiles", {{"warning", s.warning_quantile}, {"critical", s.critical_quantile}}},
+              {"training_scores", {{"p50", s.score_p50}, {"p90", s.score_p90}, {"p99", s.score_p99},
+                                   {"p999", s.score_p999}, {"max", s.score_max}}}};
+}
+
+}  // namespace
+
+struct Pipeline::EntityState {
+  std::string name;
+  std::string kind;
+  bool simulated = false;
+  features::EntityFeatures features;
+  std::vector<SeriesId> series;              // every series of the entity
+  std::shared_ptr<const models::IsolationForestModel> model;
+  features::FeatureSchema schema;            // the model's schema
+  ModelRef model_ref;
+  TimestampNs trained_at = 0;
+  TimestampNs first_ts = 0;                  // oldest sample seen (backfill included)
+  TimestampNs last_ts = 0;
+  double score = std::nan("");
+  Severity severity = Severity::kInfo;
+  std::optional<Prediction> open;            // the open anomaly prediction
+  TimestampNs open_written_at = 0;
+  int calm_ticks = 0;
+  bool training = false;
+  bool model_checked = false;                // looked for a stored model once
+  std::vector<double> row;                   // scratch
+
+  explicit EntityState(const features::FeatureOptions& o) : features(o) {}
+};
+
+Pipeline::Pipeline(PipelineOptions options, const Clock& clock, storage::SampleStore& samples,
+                   storage::RecordStore& records, alerting::AlertManager& alerts, SelfMetrics& metrics)
+    : options_(std::move(options)),
+      clock_(clock),
+      samples_(samples),
+      records_(records),
+      alerts_(alerts),
+      metrics_(metrics),
+      started_at_(clock.NowNs()),
+      queue_(options_.queue_capacity),
+      samples_total_(metrics.GetCounter("foresight_samples_ingested_total", "Samples acknowledged by the store.")),
+      collect_errors_(metrics.GetCounter("foresight_collect_errors_total", "Collections that failed.")),
+      ingest_rejected_(metrics.GetCounter("foresight_ingest_rejected_total", "Samples rejected at ingest (invalid labels, cardinality, full queue).")),
+      scores_total_(metrics.GetCounter("foresight_scores_total", "Feature vectors scored.")),
+      trainings_total_(metrics.GetCounter("foresight_trainings_total", "Models trained.")),
+      training_failures_(metrics.GetCounter("foresight_training_failures_total", "Trainings that failed.")),
+      predictions_opened_(metrics.GetCounter("foresight_predictions_opened_total", "Anomaly predictions opened.")),
+      collect_seconds_(metrics.GetGauge("foresight_collect_duration_seconds", "Duration of the last collection, store append included.")),
+      score_seconds_(metrics.GetGauge("foresight_score_duration_seconds", "Duration of the last scoring pass over all entities.")),
+      train_seconds_(metrics.GetGauge("foresight_train_duration_seconds", "Duration of the last model training.")) {
+  metrics.AddCallbackGauge("foresight_queue_depth", "Batches waiting between collect and predict.", {},
+                           [this] { return static_cast<double>(queue_.size()); });
+  metrics.AddCallbackGauge("foresight_entities", "Entities known.", {}, [this] {
+    std::lock_guard lock(entities_mu_);
+    return static_cast<double>(entities_.size());
+  });
+  metrics.AddCallbackGauge("foresight_store_series", "Series in the sample store.", {},
+                           [this] { return static_cast<double>(samples_.stats().series); });
+  metrics.AddCallbackGauge("foresight_store_bytes_on_disk", "Compressed chunk bytes on disk.", {},
+                           [this] { return static_cast<double>(samples_.stats().bytes_on_disk); });
+  metrics.AddCallbackGauge("foresight_store_wal_bytes", "Write-ahead log size.", {},
+                           [this] { return static_cast<double>(samples_.stats().wal_bytes); });
+  metrics.AddCallbackGauge("foresight_store_samples_rejected", "Samples the store rejected (out of order) since start.", {},
+                           [this] { return static_cast<double>(samples_.stats().samples_rejected); });
+  metrics.AddCallbackGauge("foresight_feedback", "Feedback verdicts received since start.", Labels{{"verdict", "confirmed"}},
+                           [this] { return static_cast<double>(feedback_confirmed_.load()); });
+  metrics.AddCallbackGauge("foresight_feedback", "Feedback verdicts received since start.", Labels{{"verdict", "dismissed"}},
+                           [this] { return static_cast<double>(feedback_dismissed_.load()); });
+}
+
+Pipeline::~Pipeline() { Stop(); }
+
+Status Pipeline::Start() {
+  std::error_code ec;
+  fs::create_directories(fs::path(options_.data_dir) / "models", ec);
+  if (ec) return Status::Unavailable("create models dir", options_.data_dir, ec.message());
+  if (options_.host) {
+    ingest::HostCollectorOptions ho;
+    ho.proc_root = options_.proc_root;
+    ho.sys_root = options_.sys_root;
+    host_ = std::make_unique<ingest::HostCollector>(ho);
+  }
+  if (options_.simulate_hosts > 0) {
+    ingest::SimulatorOptions so;
+    so.hosts = options_.simulate_hosts;
+    so.seed = options_.seed;
+    so.auto_scenarios_per_hour = options_.scenarios_per_hour;
+    so.start_ns = clock_.NowNs() - options_.backfill_ns;
+    sim_ = std::make_unique<ingest::FleetSimulator>(so);
+  }
+  threads_.emplace_back([this](std::stop_token st) { PredictLoop(st); });
+  if (sim_) FS_RETURN_IF_ERROR(Backfill());
+  threads_.emplace_back([this](std::stop_token st) { CollectLoop(st); });
+  threads_.emplace_back([this](std::stop_token st) { TrainLoop(st); });
+  started_ = true;
+  return Status::Ok();
+}
+
+void Pipeline::Stop() {
+  if (!started_.exchange(false) && threads_.empty()) return;
+  // Collect first (no new data), then let predict drain, then training.
+  for (auto& t : threads_) t.request_stop();
+  queue_.Close();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+  (void)samples_.Flush();
+}
+
+Result<const Pipeline::SeriesMeta*> Pipeline::ResolveLocked(const Labels& labels) {
+  uint64_t h = labels.Hash();
+  auto& chain = series_[h];
+  for (const auto& m : chain) {
+    if (auto it = series_by_id_.find(m.id); it != series_by_id_.end()) {
+      auto l = samples_.LabelsOf(m.id);
+      if (chain.size() == 1 || (l.ok() && *l == labels)) return &m;
+    }
+  }
+  FS_ASSIGN_OR_RETURN(SeriesId id, samples_.Resolve(labels));
+  SeriesMeta meta;
+  meta.id = id;
+  meta.entity = EntityOf(labels);
+  meta.feature_key = features::MetricKey(labels);
+  meta.modelled = !meta.entity.empty() && IsModelled(labels);
+  chain.push_back(meta);
+  {
+    std::lock_guard lock(meta_mu_);
+    series_by_id_[id] = meta;
+  }
+  if (!meta.entity.empty()) {
+    std::lock_guard lock(entities_mu_);
+    auto& e = entities_[meta.entity];
+    if (!e) {
+      e = std::make_unique<EntityState>(options_.features);
+      e->name = meta.entity;
+      std::string_view kind = labels.Get(kEntityKindLabel);
+      e->kind = kind.empty() ? "host" : std::string(kind);
+      e->simulated = labels.Get(kSimulatedLabel) == "true";
+    }
+    e->series.push_back(id);
+  }
+  return &chain.back();
+}
+
+Result<size_t> Pipeline::Ingest(std::span<const LabeledSample> in, TimestampNs tick, bool live) {
+  Batch batch;
+  batch.tick = tick;
+  batch.live = live;
+  batch.samples.reserve(in.size());
+  {
+    std::lock_guard lock(collect_mu_);
+    for (const auto& ls : in) {
+      auto meta = ResolveLocked(ls.labels);
+      if (!meta.ok()) {
+        ingest_rejected_.Inc();
+        spdlog::debug("ingest: {}: {}", ls.labels.ToString(), meta.status().ToString());
+        continue;
+      }
+      batch.samples.push_back(Sample{(*meta)->id, ls.ts_ns, ls.value});
+    }
+  }
+  // Sorted by series then time, as the store prefers; stable keeps each series' order.
+  std::stable_sort(batch.samples.begin(), batch.samples.end(),
+                   [](const Sample& a, const Sample& b) { return a.series_id < b.series_id; });
+  FS_RETURN_IF_ERROR(samples_.Append(batch.samples));
+  size_t n = batch.samples.size();
+  samples_total_.Inc(n);
+  // The collect thread waits for room rather than losing acknowledged samples from the models' view;
+  // HTTP ingest (a later issue) answers 429 instead.
+  while (!queue_.TryPush(batch)) {
+    if (!started_ && live) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return n;
+}
+
+Status Pipeline::Backfill() {
+  TimestampNs now = clock_.NowNs();
+  TimestampNs from = now - options_.backfill_ns;
+  // After a restart only the gap since the newest stored simulated sample is filled.
+  std::vector<storage::LabelMatcher> m = {{std::string(kSimulatedLabel), storage::MatchOp::kEqual, "true"}};
+  if (auto series = samples_.Select(m); series.ok() && !series->empty()) {
+    std::vector<Sample> tail;
+    if (samples_.ReadRange(series->front().id, from, now, &tail).ok() && !tail.empty()) {
+      from = tail.back().ts_ns + options_.collect_interval_ns;
+    }
+  }
+  from = from - from % options_.collect_interval_ns;
+  if (from >= now) return Status::Ok();
+  spdlog::info("simulator: backfilling {} of history for {} entities", FormatDurationHuman(now - from),
+               options_.simulate_hosts);
+  std::lock_guard lock(sim_mu_);
+  return sim_->Backfill(from, now - options_.collect_interval_ns, options_.collect_interval_ns,
+                        [&](std::span<const LabeledSample> batch) -> Status {
+                          TimestampNs tick = batch.empty() ? from : batch.back().ts_ns;
+                          auto r = Ingest(batch, tick, /*live=*/false);
+                          return r.ok() ? Status::Ok() : r.status();
+                        });
+}
+
+Result<json> Pipeline::CollectNow() {
+  auto t0 = std::chrono::steady_clock::now();
+  TimestampNs now = clock_.NowNs();
+  std::vector<LabeledSample> out;
+  if (host_) {
+    if (Status st = host_->Collect(now, &out); !st.ok()) {
+      collect_errors_.Inc();
+      spdlog::warn("host collector: {}", st.ToString());
+    }
+  }
+  if (sim_) {
+    std::lock_guard lock(sim_mu_);
+    if (Status st = sim_->Collect(now, &out); !st.ok()) {
+      collect_errors_.Inc();
+      spdlog::warn("simulator: {}", st.ToString());
+    }
+  }
+  auto n = Ingest(out, now, /*live=*/true);
+  if (!n.ok()) {
+    collect_errors_.Inc();
+    healthy_ = false;
+    last_error_ = n.status().ToString();
+    return n.status();
+  }
+  healthy_ = true;
+  collect_seconds_.Set(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return json{{"samples", *n}, {"series", samples_.stats().series}, {"ts", FormatRfc3339(now)}};
+}
+
+void Pipeline::CollectLoop(std::stop_token stop) {
+  const auto interval = std::chrono::nanoseconds(options_.collect_interval_ns);
+  auto next = std::chrono::steady_clock::now();
+  while (!stop.stop_requested()) {
+    auto r = CollectNow();
+    if (!r.ok()) spdlog::error("collect: {}", r.status().ToString());
+    next += interval;
+    auto now = std::chrono::steady_clock::now();
+    if (next < now) next = now;  // fell behind: skip rather than burst
+    while (!stop.stop_requested() && std::chrono::steady_clock::now() < next) {
+      std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(next - std::chrono::steady_clock::now(),
+                                                                      std::chrono::milliseconds(100)));
+    }
+  }
+}
+
+void Pipeline::PredictLoop(std::stop_token stop) {
+  while (true) {
+    auto batch = queue_.Pop(std::chrono::milliseconds(200));
+    if (!batch) {
+      if (stop.stop_requested()) break;
+      continue;
+    }
+    Process(*batch);
+  }
+}
+
+void Pipeline::Process(const Batch& batch) {
+  std::vector<EntityState*> touched;
+  {
+    std::lock_guard lock(entities_mu_);
+    std::lock_guard mlock(meta_mu_);
+    for (const Sample& s : batch.samples) {
+      auto it = series_by_id_.find(s.series_id);
+      if (it == series_by_id_.end() || it->second.entity.empty()) continue;
+      const SeriesMeta& meta = it->second;
+      auto eit = entities_.find(meta.entity);
+      if (eit == entities_.end()) continue;
+      EntityState& e = *eit->second;
+      if (e.first_ts == 0 || s.ts_ns < e.first_ts) e.first_ts = s.ts_ns;
+      e.last_ts = std::max(e.last_ts, s.ts_ns);
+      if (meta.modelled) e.features.Update(meta.feature_key, s.ts_ns, s.value);
+      if (touched.empty() || touched.back() != &e) {
+        if (std::find(touched.begin(), touched.end(), &e) == touched.end()) touched.push_back(&e);
+      }
+    }
+  }
+  if (!batch.live) return;
+  auto t0 = std::chrono::steady_clock::now();
+  for (EntityState* e : touched) ScoreEntity(*e, batch.tick);
+  score_seconds_.Set(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+}
+
+void Pipeline::ScoreEntity(EntityState& e, TimestampNs tick) {
+  std::shared_ptr<const models::IsolationForestModel> model;
+  {
+    std::lock_guard lock(entities_mu_);
+    if (!e.model_checked) {
+      e.model_checked = true;
+      LoadStoredModel(e);
+    }
+    model = e.model;
+    if (!model) return;
+    e.features.Vector(e.schema, &e.row);
+  }
+  double score = model->Score(e.row);
+  Severity sev = model->SeverityOf(score);
+  scores_total_.Inc();
+
+  std::optional<Prediction> to_store;
+  bool offer = false;
+  {
+    std::lock_guard lock(entities_mu_);
+    e.score = score;
+    e.severity = sev;
+    if (sev >= Severity::kWarning) {
+      e.calm_ticks = 0;
+      bool fresh = !e.open;
+      if (fresh) {
+        Prediction p;
+        p.id = e.name + ":anomaly:" + std::to_string(tick / kNanosPerSecond);
+        p.entity = e.name;
+        p.kind = "anomaly";
+        p.created_at = tick;
+        p.simulated = e.simulated;
+        p.model = e.model_ref;
+        e.open = std::move(p);
+        predictions_opened_.Inc();
+      }
+      Prediction& p = *e.open;
+      bool escalated = !fresh && sev > p.severity;
+      bool stronger = score > p.score;
+      if (fresh || escalated || stronger) {
+        // Attributions describe the strongest evidence seen while the prediction is open.
+        p.score = std::max(p.score, score);
+        p.severity = std::max(p.severity, sev);
+        p.attributions = model->Explain(e.row, 5);
+        p.resource = p.attributions.empty() ? "" : MetricOfFeature(p.attributions.front().feature);
+        std::string evidence;
+        for (size_t i = 0; i < p.attributions.size() && i < 3; ++i) {
+          const auto& a = p.attributions[i];
+          if (!evidence.empty()) evidence += "; ";
+          evidence += fmt::format("{}={:.4g} (contribution {:+.2f})", a.feature, a.value, a.contribution);
+        }
+        p.evidence = evidence;
+        p.actions = ActionsFor(p.resource);
+      }
+      p.updated_at = tick;
+      if (fresh || escalated || tick - e.open_written_at >= 15 * kNanosPerSecond) {
+        e.open_written_at = tick;
+        to_store = p;
+        offer = fresh || escalated;
+      }
+    } else if (e.open && ++e.calm_ticks >= options_.calm_ticks_to_close) {
+      e.open->updated_at = tick;
+      to_store = *e.open;
+      e.open.reset();
+    }
+  }
+  if (to_store) {
+    if (Status st = records_.PutPrediction(*to_store); !st.ok()) {
+      spdlog::error("store prediction {}: {}", to_store->id, st.ToString());
+    } else if (offer) {
+      auto r = alerts_.Offer(*to_store);
+      if (!r.ok()) spdlog::error("alert for {}: {}", to_store->id, r.status().ToString());
+    }
+  }
+}
+
+void Pipeline::LoadStoredModel(EntityState& e) {
+  auto mv = records_.LatestModel(e.name, kDetectorName);
+  if (!mv.ok()) return;
+  auto loaded = models::IsolationForestModel::Load((fs::path(options_.data_dir) / mv->path).string());
+  if (!loaded.ok()) {
+    spdlog::warn("model {} v{} for {}: {}", kDetectorName, mv->version, e.name, loaded.status().ToString());
+    return;
+  }
+  auto schema = features::FeatureSchema::FromNames((*loaded)->feature_names(), options_.features);
+  if (!schema.ok()) {
+    spdlog::warn("model {} v{} for {}: {}", kDetectorName, mv->version, e.name, schema.status().ToString());
+    return;
+  }
+  e.model = *loaded;
+  e.schema = std::move(*schema);
+  e.model_ref = ModelRef{kDetectorName, mv->version};
+  e.trained_at = mv->trained_at;
+  spdlog::info("loaded model {} v{} for {}", kDetectorName, mv->version, e.name);
+}
+
+void Pipeline::TrainLoop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    TrainDueEntities();
+    auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(options_.train_check_interval_ns);
+    while (!stop.stop_requested() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+void Pipeline::TrainDueEntities() {
+  TimestampNs now = clock_.NowNs();
+  std::vector<std::string> due;
+  {
+    std::lock_guard lock(entities_mu_);
+    for (auto& [name, e] : entities_) {
+      if (!e->model_checked) {
+        e->model_checked = true;
+        LoadStoredModel(*e);
+      }
+      if (e->training || e->first_ts == 0) continue;
+      bool enough = e->last_ts - e->first_ts >= options_.warmup_ns;
+      bool stale = !e->model || now - e->trained_at >= options_.retrain_interval_ns;
+      if (enough && stale) due.push_back(name);
+    }
+  }
+  for (const auto& name : due) {
+    auto t0 = std::chrono::steady_clock::now();
+    Status st = TrainEntity(name);
+    train_seconds_.Set(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (!st.ok()) {
+      training_failures_.Inc();
+      spdlog::warn("training {}: {}", name, st.ToString());
+    }
+  }
+}
+
+Status Pipeline::TrainEntity(const std::string& entity) {
+  std::vector<storage::SeriesInfo> series;
+  {
+    std::lock_guard lock(entities_mu_);
+    std::lock_guard mlock(meta_mu_);
+    auto it = entities_.find(entity);
+    if (it == entities_.end()) return Status::NotFound("entity", entity);
+    it->second->training = true;
+    for (SeriesId id : it->second->series) {
+      auto m = series_by_id_.find(id);
+      if (m == series_by_id_.end() || !m->second.modelled) continue;
+      auto labels = samples_.LabelsOf(id);
+      if (labels.ok()) series.push_back({id, std::move(*labels)});
+    }
+  }
+  auto done = [&] {
+    std::lock_guard lock(entities_mu_);
+    entities_[entity]->training = false;
+  };
+  TimestampNs to = clock_.NowNs();
+  TimestampNs from = to - options_.training_window_ns;
+  models::TrainOptions topts;
+  topts.features = options_.features;
+  topts.forest.trees = options_.trees;
+  topts.forest.sample_size = options_.sample_size;
+  topts.forest.seed = options_.detector_seed;
+  topts.forest.warning_quantile = options_.warning_quantile;
+  topts.forest.critical_quantile = options_.critical_quantile;
+  auto trained = models::TrainEntityModel(samples_, series, from, to, topts);
+  if (!trained.ok()) {
+    done();
+    return trained.status();
+  }
+  ModelVersion mv;
+  mv.entity = entity;
+  mv.name = kDetectorName;
+  mv.trained_at = clock_.NowNs();
+  mv.data_from = trained->data_from;
+  mv.data_to = trained->data_to;
+  mv.rows = trained->rows;
+  mv.metrics_json = ModelStatsJson(*trained->model).dump();
+  // The version is assigned by the registry; the file name carries it, so store first with a
+  // provisional path, then write the file under the final name.
+  auto version = records_.PutModelVersion(mv);
+  if (!version.ok()) {
+    done();
+    return version.status();
+  }
+  mv.version = *version;
+  mv.path = fmt::format("models/{}-{}-v{}.ifm", entity, kDetectorName, mv.version);
+  if (Status st = trained->model->Save((fs::path(options_.data_dir) / mv.path).string()); !st.ok()) {
+    done();
+    return st;
+  }
+  if (auto r = records_.PutModelVersion(mv); !r.ok()) {
+    done();
+    return r.status();
+  }
+  trainings_total_.Inc();
+  {
+    std::lock_guard lock(entities_mu_);
+    auto& e = *entities_[entity];
+    e.model = trained->model;
+    e.schema = trained->schema;
+    e.model_ref = ModelRef{kDetectorName, mv.version};
+    e.trained_at = mv.trained_at;
+    e.training = false;
+  }
+  spdlog::info("trained {} v{} for {} on {} rows ({} features)", kDetectorName, mv.version, entity, mv.rows,
+               trained->model->num_features());
+  return Status::Ok();
+}
+
+json Pipeline::StatusJson() const {
+  auto st = samples_.stats();
+  size_t n_entities = 0, n_models = 0, n_open = 0;
+  {
+    std::lock_guard lock(entities_mu_);
+    n_entities = entities_.size();
+    for (const auto& [_, e] : entities_) {
+      n_models += e->model ? 1 : 0;
+      n_open += e->open ? 1 : 0;
+    }
+  }
+  json sources = json::array();
+  if (host_) sources.push_back("host");
+  if (sim_) sources.push_back("simulator");
+  json j = {{"service", "foresight"},
+            {"version", "0.1.0"},
+            {"healthy", healthy_.load()},
+            {"uptime_s", (clock_.NowNs() - started_at_) / kNanosPerSecond},
+            {"sources", sources},
+            {"simulated_entities", options_.simulate_hosts},
+            {"series", st.series},
+            {"samples_ingested", samples_total_.value()},
+            {"entities", n_entities},
+            {"models", n_models},
+            {"open_predictions", n_open},
+            {"queue_depth", queue_.size()}};
+  if (!healthy_) j["last_error"] = last_error_;
+  return j;
+}
+
+json Pipeline::EntitiesJson() const {
+  json out = json::array();
+  std::lock_guard lock(entities_mu_);
+  for (const auto& [name, e] : entities_) {
+    std::string health = !e->model ? "learning"
+                         : std::isnan(e->score) ? "ok"
+                                                : std::string(e->severity == Severity::kInfo ? "ok" : SeverityName(e->severity));
+    json j = {{"entity", name},
+              {"kind", e->kind},
+              {"simulated", e->simulated},
+              {"health", health},
+              {"score", std::isfinite(e->score) ? json(e->score) : json(nullptr)},
+              {"series", e->series.size()},
+              {"model", e->model ? json{{"name", e->model_ref.name}, {"version", e->model_ref.version}} : json(nullptr)},
+              {"open_prediction", e->open ? json(e->open->id) : json(nullptr)},
+              {"last_seen", e->last_ts ? json(FormatRfc3339(e->last_ts)) : json(nullptr)}};
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Result<json> Pipeline::ModelsJson(const std::string& entity) const {
+  json out = json::array();
+  std::vector<std::pair<std::string, ModelRef>> active;
+  {
+    std::lock_guard lock(entities_mu_);
+    if (!entity.empty() && !entities_.count(entity)) return Status::NotFound("entity", entity);
+    for (const auto& [name, e] : entities_) {
+      if ((entity.empty() || name == entity) && e->model) active.emplace_back(name, e->model_ref);
+    }
+  }
+  for (const auto& [name, ref] : active) {
+    auto mv = records_.LatestModel(name, ref.name);
+    if (!mv.ok()) continue;
+    json j = {{"entity", name}, {"active_version", ref.version}};
+    j["model"] = api::ToJson(*mv);
+    if (!entity.empty()) {
+      if (auto all = records_.ListModelVersions(name); all.ok()) {
+        j["versions"] = json::array();
+        for (const auto& v : *all) j["versions"].push_back(api::ToJson(v));
+      }
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+std::string Pipeline::MetricsText() const { return metrics_.RenderPrometheus(); }
+
+Status Pipeline::AcknowledgeAlert(const std::string& alert_id, const std::string& user) {
+  return alerts_.Acknowledge(alert_id, user);
+}
+
+Status Pipeline::Silence(const std::string& entity, TimestampNs until, const std::string& user) {
+  {
+    std::lock_guard lock(entities_mu_);
+    if (!entities_.count(entity)) return Status::NotFound("entity", entity);
+  }
+  return alerts_.Silence(entity, until);
+}
+
+Result<json> Pipeline::InjectScenario(const json& req) {
+  if (!sim_) return Status::FailedPrecondition("the simulator is off (start with --simulate N)");
+  auto str = [&](const char* k) -> std::string {
+    auto it = req.find(k);
+    return it != req.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string entity = str("entity"), kind_name = str("kind");
+  if (entity.empty()) return Status::InvalidArgument("missing string field \"entity\"");
+  if (kind_name.empty()) return Status::InvalidArgument("missing string field \"kind\"");
+  auto kind = ingest::ParseScenarioKind(kind_name);
+  if (!kind.ok()) return kind.status();
+  ingest::Scenario s;
+  s.kind = *kind;
+  s.entity = entity;
+  TimestampNs now = clock_.NowNs();
+  s.start = now;
+  if (std::string t = str("start"); !t.empty()) {
+    auto ts = ParseTimestamp(t, now);
+    if (!ts.ok()) return ts.status().WithContext("field \"start\"");
+    s.start = *ts;
+  }
+  s.duration_ns = ingest::DefaultScenarioDuration(s.kind);
+  if (std::string d = str("duration"); !d.empty()) {
+    auto dur = ParseDuration(d);
+    if (!dur.ok()) return dur.status().WithContext("field \"duration\"");
+    s.duration_ns = *dur;
+  }
+  if (auto it = req.find("intensity"); it != req.end()) {
+    if (!it->is_number() || it->get<double>() <= 0 || it->get<double>() > 10) {
+      return Status::InvalidArgument("field \"intensity\" must be a number in (0, 10]");
+    }
+    s.intensity = it->get<double>();
+  }
+  std::lock_guard lock(sim_mu_);
+  FS_RETURN_IF_ERROR(sim_->Inject(s));
+  spdlog::info("simulator: injected {} on {} at {}", kind_name, entity, FormatRfc3339(s.start));
+  return json{{"entity", s.entity}, {"kind", kind_name}, {"start", FormatRfc3339(s.start)},
+              {"failure_at", FormatRfc3339(s.failure_at())}, {"duration_s", s.duration_ns / kNanosPerSecond}};
+}
+
+Result<json> Pipeline::ScenariosJson() const {
+  if (!sim_) return Status::FailedPrecondition("the simulator is off (start with --simulate N)");
+  std::lock_guard lock(sim_mu_);
+  return json::parse(sim_->GroundTruthJson());
+}
+
+void Pipeline::OnFeedback(const std::string& prediction_id, const std::string& verdict) {
+  (verdict == "confirmed" ? feedback_confirmed_ : feedback_dismissed_).fetch_add(1);
+}
+
+}  // namespace foresight::app

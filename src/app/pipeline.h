@@ -1,0 +1,161 @@
+#pragma once
+// Pipeline: the embedded deployment of every stage in one process (docs/ARCHITECTURE.md).
+//
+//   collect thread ──► resolve + SampleStore::Append (acknowledged) ──► [samples queue] ──►
+//   predict thread: entity features ─► score with the entity's model ─► predictions ─► AlertManager
+//   train thread: per entity, after warm-up and then every retrain interval, replays the entity's
+//                 history from the store through the same feature code, trains a forest, saves it
+//                 (model registry = RecordStore model_versions + files) and swaps it in by pointer.
+//
+// The hot path (collect, features, scoring) never waits for training or notifications.
+// Owned by the app; Start()/Stop() from one thread; the ServiceBackend methods are thread-safe.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "api/service.h"
+#include "core/bounded_queue.h"
+#include "core/clock.h"
+#include "core/records.h"
+#include "core/self_metrics.h"
+#include "features/entity_features.h"
+#include "storage/record_store.h"
+#include "storage/sample_store.h"
+
+namespace foresight::ingest {
+class Collector;
+class HostCollector;
+class FleetSimulator;
+}  // namespace foresight::ingest
+namespace foresight::alerting {
+class AlertManager;
+}
+namespace foresight::models {
+class IsolationForestModel;
+}
+
+namespace foresight::app {
+
+struct PipelineOptions {
+  std::string data_dir = "./data";
+  int64_t collect_interval_ns = kNanosPerSecond;
+  bool host = true;                       // collect this host's real metrics
+  std::string proc_root = "/proc";
+  std::string sys_root = "/sys";
+  int simulate_hosts = 0;                 // 0: no simulator
+  uint64_t seed = 42;
+  double scenarios_per_hour = 0;          // simulator: scheduled failures per hour across the fleet
+  int64_t backfill_ns = 3600 * kNanosPerSecond;  // simulator history written at start
+  features::FeatureOptions features;
+  int64_t warmup_ns = 600 * kNanosPerSecond;      // history needed before the first training
+  int64_t retrain_interval_ns = 3600 * kNanosPerSecond;
+  int64_t training_window_ns = 6 * 3600 * kNanosPerSecond;
+  int trees = 100;
+  int sample_size = 256;
+  uint64_t detector_seed = 42;
+  double warning_quantile = 0.995;
+  double critical_quantile = 0.9995;
+  int64_t train_check_interval_ns = 5 * kNanosPerSecond;
+  size_t queue_capacity = 1024;           // batches between collect and predict
+  int calm_ticks_to_close = 30;           // ticks below warning before a prediction closes
+};
+
+class Pipeline final : public api::ServiceBackend {
+ public:
+  // Borrows everything; all must outlive the pipeline.
+  Pipeline(PipelineOptions options, const Clock& clock, storage::SampleStore& samples, storage::RecordStore& records,
+           alerting::AlertManager& alerts, SelfMetrics& metrics);
+  ~Pipeline() override;
+
+  // Creates the collectors, backfills the simulator's history, loads stored models, starts threads.
+  Status Start();
+  // Stops collection first, drains the queue (bounded by a deadline), then stops training.
+  void Stop();
+
+  // Runs one collection now (also used by the collect thread).
+  Result<nlohmann::json> CollectNow() override;
+  nlohmann::json StatusJson() const override;
+  nlohmann::json EntitiesJson() const override;
+  Result<nlohmann::json> ModelsJson(const std::string& entity) const override;
+  std::string MetricsText() const override;
+  Status AcknowledgeAlert(const std::string& alert_id, const std::string& user) override;
+  Status Silence(const std::string& entity, TimestampNs until, const std::string& user) override;
+  Result<nlohmann::json> InjectScenario(const nlohmann::json& request) override;
+  Result<nlohmann::json> ScenariosJson() const override;
+  void OnFeedback(const std::string& prediction_id, const std::string& verdict) override;
+
+  // For tests: trains every entity that is due now, synchronously.
+  void TrainDueEntities();
+
+ private:
+  struct SeriesMeta {
+    SeriesId id = 0;
+    std::string entity;
+    std::string feature_key;   // metric name plus distinguishing labels (features::FeatureKey)
+    bool modelled = false;     // part of the entity's feature vector
+  };
+  struct Batch {
+    std::vector<Sample> samples;
+    TimestampNs tick = 0;
+    bool live = true;          // false during backfill: features only, no scoring
+  };
+  struct EntityState;
+
+  Result<size_t> Ingest(std::span<const LabeledSample> samples, TimestampNs tick, bool live);
+  Result<const SeriesMeta*> ResolveLocked(const Labels& labels);
+  Status Backfill();
+  void CollectLoop(std::stop_token stop);
+  void PredictLoop(std::stop_token stop);
+  void TrainLoop(std::stop_token stop);
+  void Process(const Batch& batch);
+  void ScoreEntity(EntityState& e, TimestampNs tick);
+  Status TrainEntity(const std::string& entity);
+  void LoadStoredModel(EntityState& e);
+
+  const PipelineOptions options_;
+  const Clock& clock_;
+  storage::SampleStore& samples_;
+  storage::RecordStore& records_;
+  alerting::AlertManager& alerts_;
+  SelfMetrics& metrics_;
+  const TimestampNs started_at_;
+
+  std::unique_ptr<ingest::HostCollector> host_;
+  std::unique_ptr<ingest::FleetSimulator> sim_;
+  std::mutex collect_mu_;        // one collection at a time (thread or POST /collect); guards series_
+  std::unordered_map<uint64_t, std::vector<SeriesMeta>> series_;  // by Labels::Hash(), collisions chained
+  std::unordered_map<SeriesId, SeriesMeta> series_by_id_;         // guarded by collect_mu_ for writes
+  mutable std::mutex sim_mu_;    // guards sim_ (ticks vs. injections)
+
+  BoundedQueue<Batch> queue_;
+  mutable std::mutex entities_mu_;  // guards entities_ map and each state's public fields
+  std::map<std::string, std::unique_ptr<EntityState>> entities_;
+  mutable std::mutex meta_mu_;      // guards series_by_id_ reads from the predict thread
+
+  Counter& samples_total_;
+  Counter& collect_errors_;
+  Counter& ingest_rejected_;
+  Counter& scores_total_;
+  Counter& trainings_total_;
+  Counter& training_failures_;
+  Counter& predictions_opened_;
+  Gauge& collect_seconds_;
+  Gauge& score_seconds_;
+  Gauge& train_seconds_;
+  std::atomic<uint64_t> feedback_confirmed_{0};
+  std::atomic<uint64_t> feedback_dismissed_{0};
+  std::atomic<bool> healthy_{true};
+  std::string last_error_;
+
+  std::vector<std::jthread> threads_;
+  std::atomic<bool> started_{false};
+};
+
+}  // namespace foresight::app
