@@ -1,0 +1,20 @@
+#pragma once
+// Small POSIX helpers shared by the WAL and segment files. Errors are Status::Unavailable with the path
+// and strerror, since every failure here is an I/O failure.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace foresight::storage::tsdb {
+
+Status ErrnoStatus(std::string_view what, const std::string& path);
+Status WriteAll(int fd, const char* data, size_t n, const std::string& path);
+Status PreadAll(int fd, char* data, size_t n, uint64_t offset, const std::string& path);
+Result<std::string> ReadWholeFile(const std::string& path);
+Status SyncDir(const std::string& dir);
+Status EnsureDir(const std::string& dir);
+
+}  // namespace foresight::storage::tsdb
