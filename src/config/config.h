@@ -1,0 +1,154 @@
+#pragma once
+// Config: every setting of `foresight serve`, with defaults that work with no file at all.
+// Precedence: defaults < YAML file < FORESIGHT_* environment < command-line flags (flags are applied by
+// app/ onto the struct, then Validate()). Keys, defaults and env names: docs/CONFIGURATION.md.
+//
+// Units: every duration is int64_t nanoseconds in a field named *_ns (parsed from "500ms", "30s", "10m",
+// "1h", "7d", "1h30m", or a plain number of seconds); sizes are uint64_t bytes (parsed from "8MiB",
+// "512KiB", "1GB", or a plain number of bytes). storage.fsync_interval_ms is a plain number of milliseconds.
+// Thread-safety: plain values; the functions are pure (ProcessEnv() reads the environment).
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/records.h"
+#include "core/status.h"
+#include "core/types.h"
+
+namespace foresight::config {
+
+inline constexpr int64_t kSecondNs = kNanosPerSecond;
+inline constexpr int64_t kMinuteNs = 60 * kSecondNs;
+inline constexpr int64_t kHourNs = 60 * kMinuteNs;
+inline constexpr int64_t kDayNs = 24 * kHourNs;
+inline constexpr uint64_t kMiB = 1024 * 1024;
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1";        // address the HTTP API binds
+  int port = 8080;                          // 0..65535; 0 = any free port
+  uint64_t max_body_bytes = 8 * kMiB;       // larger request bodies get 413; 1KiB..1GiB
+  int threads = 2;                          // HTTP I/O threads; 1..256
+  std::string dashboard_dir;                // static dashboard files; "" = no dashboard
+  friend bool operator==(const ServerOptions&, const ServerOptions&) = default;
+};
+
+struct StorageOptions {
+  std::string data_dir = "./data";          // samples, records.db and models live here
+  std::string fsync = "batch";              // "batch": fsync the WAL per ingest batch; "interval": every fsync_interval_ms
+  int64_t fsync_interval_ms = 100;          // 1..60000; used when fsync = "interval"
+  int64_t retention_ns = 7 * kDayNs;        // raw samples older than this are deleted; 1s..3650d
+  bool rollups = true;                      // keep downsampled rollups beyond the raw retention
+  uint64_t max_series = 1'000'000;          // new series beyond this are rejected; 1..1e9
+  friend bool operator==(const StorageOptions&, const StorageOptions&) = default;
+};
+
+struct CollectorOptions {
+  int64_t interval_ns = 1 * kSecondNs;      // host collection period; 10ms..1h
+  bool host = true;                         // collect this host's real metrics
+  std::string proc_root = "/proc";          // where /proc is mounted (containers: /host/proc)
+  std::string sys_root = "/sys";
+  friend bool operator==(const CollectorOptions&, const CollectorOptions&) = default;
+};
+
+struct SimulatorOptions {
+  int hosts = 0;                            // simulated hosts; 0 = simulator off; 0..100000
+  uint64_t seed = 42;                       // same seed, same fleet and scenarios
+  double scenarios_per_hour = 0.0;          // random failure scenarios injected per hour; 0..3600
+  int64_t backfill_ns = 1 * kHourNs;        // history generated at start-up; 0..30d
+  friend bool operator==(const SimulatorOptions&, const SimulatorOptions&) = default;
+};
+
+struct FeatureOptions {
+  std::vector<int64_t> windows_ns = {1 * kMinuteNs, 5 * kMinuteNs, 15 * kMinuteNs};  // 1..16 windows, each 1s..7d
+  int64_t ewma_half_life_ns = 30 * kSecondNs;  // 1ms..7d
+  friend bool operator==(const FeatureOptions&, const FeatureOptions&) = default;
+};
+
+struct DetectorOptions {
+  int64_t warmup_ns = 10 * kMinuteNs;          // per entity, before the first model is trained; 0..7d
+  int64_t retrain_interval_ns = 1 * kHourNs;   // 1s..30d
+  int64_t training_window_ns = 6 * kHourNs;    // history used per training; 1m..90d
+  int trees = 100;                             // isolation forest trees; 1..10000
+  int sample_size = 256;                       // rows per tree; 2..1000000
+  uint64_t seed = 42;
+  double warning_quantile = 0.995;             // training-score quantile for "warning"; (0,1)
+  double critical_quantile = 0.9995;           // for "critical"; (0,1), > warning_quantile
+  friend bool operator==(const DetectorOptions&, const DetectorOptions&) = default;
+};
+
+struct AlertingOptions {
+  double score_threshold = 0.6;                // alert when score >= this; 0..1
+  int64_t cooldown_ns = 10 * kMinuteNs;        // per entity/kind/resource; 0..7d
+  Severity min_severity = Severity::kInfo;     // and severity >= this: "info" | "warning" | "critical"
+  bool console = true;                         // one line per alert on stdout
+  std::string console_format = "logfmt";       // "logfmt" | "json"
+  friend bool operator==(const AlertingOptions&, const AlertingOptions&) = default;
+};
+
+struct LoggingOptions {
+  std::string level = "info";                  // trace | debug | info | warn | error | critical | off
+  friend bool operator==(const LoggingOptions&, const LoggingOptions&) = default;
+};
+
+struct Config {
+  ServerOptions server;
+  StorageOptions storage;
+  CollectorOptions collector;
+  SimulatorOptions simulator;
+  FeatureOptions features;
+  DetectorOptions detector;
+  AlertingOptions alerting;
+  LoggingOptions logging;
+  friend bool operator==(const Config&, const Config&) = default;
+};
+
+// Parses YAML text onto the defaults (keys not mentioned keep their defaults; an empty document is all
+// defaults) and validates. Errors: InvalidArgument "<source_name>:<line>:<column>: <reason>" (1-based)
+// for YAML syntax errors, unknown sections or keys (naming the key and section), duplicate keys, wrong
+// types, unparsable or out-of-range values; cross-field errors point at the later of the two keys.
+Result<Config> ParseConfig(std::string_view yaml, std::string_view source_name);
+
+// Reads `path` and ParseConfig()s it. Errors: NotFound (no such file), FailedPrecondition (unreadable),
+// and ParseConfig's errors with source_name = path.
+Result<Config> LoadConfigFile(const std::string& path);
+
+// Applies FORESIGHT_<SECTION>_<KEY> variables (e.g. FORESIGHT_SERVER_PORT=9090,
+// FORESIGHT_STORAGE_DATA_DIR=/x, FORESIGHT_FEATURES_WINDOWS=1m,5m) with the same parsing and validation as
+// the file; lists are comma-separated. Variables whose section is unknown (FORESIGHT_CONFIG...) are left
+// to their owners; an unknown key in a known section is an error (typos must not pass silently).
+// Errors: InvalidArgument "<VARIABLE>: <reason>". On error `config` may be partly updated.
+Status ApplyEnv(Config& config, const std::map<std::string, std::string>& env);
+
+// The FORESIGHT_* variables of this process's environment.
+std::map<std::string, std::string> ProcessEnv();
+
+// defaults, then the file (skipped when path is ""), then env; validated.
+Result<Config> LoadConfig(const std::string& path, const std::map<std::string, std::string>& env);
+
+// Checks every range and cross-field rule (for configs built or changed in code, e.g. by flags).
+// Errors: InvalidArgument "<section>.<key>: <reason>".
+Status Validate(const Config& config);
+
+// The effective configuration as YAML, in the canonical forms ("7d", "8MiB"); parses back to `config`.
+std::string DumpConfig(const Config& config);
+
+// One entry per key, in file order: for docs, `foresight config --keys` and tests.
+struct KeyInfo {
+  std::string section;
+  std::string key;
+  std::string env;            // FORESIGHT_SERVER_PORT
+  std::string default_value;  // as DumpConfig writes it
+};
+std::vector<KeyInfo> ListKeys();
+
+// Canonical text forms used by DumpConfig, exposed for flags and messages.
+std::string FormatDurationConfig(int64_t ns);  // "7d", "90s", "500ms", "0s"
+std::string FormatSizeConfig(uint64_t bytes);  // "8MiB", "1536", "0"
+// "8MiB", "512KiB", "1.5GiB", "10MB", "4096", "4096B" (case-insensitive units; KB = 1000, KiB = 1024).
+// Errors: InvalidArgument naming the text.
+Result<uint64_t> ParseSize(std::string_view text);
+
+}  // namespace foresight::config
