@@ -53,6 +53,7 @@ class ForestBuilder {
     idx_.resize(psi);
     m_->nodes_.reserve(static_cast<size_t>(options_.num_trees) * (2 * psi));
     m_->size_.reserve(m_->nodes_.capacity());
+    m_->leaf_len_.reserve(m_->nodes_.capacity());
     m_->roots_.clear();
     for (int t = 0; t < options_.num_trees; ++t) {
       // Partial Fisher-Yates on a persistent permutation: the first psi entries are a uniform subset.
@@ -79,25 +80,54 @@ class ForestBuilder {
   }
 
  private:
-  // Median (imputation), mean and std of the finite values of each feature.
+  // Mean and std of the finite values of each feature (one row-major pass, shifted sums), and the median
+  // used for imputation, taken over at most kMedianRows evenly strided rows (exact below that): a full
+  // nth_element per feature used to cost more than building the trees.
   void ComputeFeatureStats() {
+    constexpr size_t kMedianRows = 2048;
     m_->fill_.assign(d_, 0);
     m_->mean_.assign(d_, 0);
     m_->std_.assign(d_, 0);
+    std::vector<double> shift(d_, 0), sum(d_, 0), sumsq(d_, 0);
+    std::vector<uint64_t> count(d_, 0);
+    for (size_t f = 0; f < d_; ++f) {
+      for (size_t r = 0; r < n_; ++r) {
+        if (std::isfinite(rows_[r * d_ + f])) {
+          shift[f] = rows_[r * d_ + f];
+          break;
+        }
+      }
+    }
+    for (size_t r = 0; r < n_; ++r) {
+      const double* row = rows_.data() + r * d_;
+      for (size_t f = 0; f < d_; ++f) {
+        if (!std::isfinite(row[f])) continue;
+        const double x = row[f] - shift[f];
+        ++count[f];
+        sum[f] += x;
+        sumsq[f] += x * x;
+      }
+    }
+    for (size_t f = 0; f < d_; ++f) {
+      if (count[f] == 0) continue;
+      const double c = static_cast<double>(count[f]);
+      const double mean = sum[f] / c;
+      m_->mean_[f] = shift[f] + mean;
+      m_->std_[f] = std::sqrt(std::max(0.0, sumsq[f] / c - mean * mean));
+    }
+    const size_t k = std::min(n_, kMedianRows);
     std::vector<double> col;
-    col.reserve(n_);
+    col.reserve(k);
     for (size_t f = 0; f < d_; ++f) {
       col.clear();
-      for (size_t r = 0; r < n_; ++r) {
-        const double v = rows_[r * d_ + f];
+      for (size_t i = 0; i < k; ++i) {
+        const double v = rows_[(i * n_ / k) * d_ + f];
         if (std::isfinite(v)) col.push_back(v);
       }
-      if (col.empty()) continue;
-      const double mean = std::accumulate(col.begin(), col.end(), 0.0) / static_cast<double>(col.size());
-      double var = 0;
-      for (double v : col) var += (v - mean) * (v - mean);
-      m_->mean_[f] = mean;
-      m_->std_[f] = std::sqrt(var / static_cast<double>(col.size()));
+      if (col.empty()) {
+        m_->fill_[f] = count[f] ? m_->mean_[f] : 0;  // finite values only outside the strided rows
+        continue;
+      }
       auto mid = col.begin() + static_cast<std::ptrdiff_t>(col.size() / 2);
       std::nth_element(col.begin(), mid, col.end());
       m_->fill_[f] = *mid;
@@ -107,12 +137,10 @@ class ForestBuilder {
   void BuildNode(uint32_t begin, uint32_t end, int depth) {
     const uint32_t n = end - begin;
     const size_t id = m_->nodes_.size();
-    m_->nodes_.push_back({0, -1, 0});
+    m_->nodes_.push_back({-std::numeric_limits<double>::infinity(), 0, static_cast<uint32_t>(id)});
     m_->size_.push_back(n);
-    if (depth >= m_->max_depth_ || n <= 1) {
-      m_->nodes_[id].value = depth + IsolationForestModel::AveragePathLength(n);
-      return;
-    }
+    m_->leaf_len_.push_back(depth + IsolationForestModel::AveragePathLength(n));
+    if (depth >= m_->max_depth_ || n <= 1) return;
     // A random feature among those not constant in this node (drawn without replacement until one varies).
     int feature = -1;
     double lo = 0, hi = 0;
@@ -132,10 +160,7 @@ class ForestBuilder {
         break;
       }
     }
-    if (feature < 0) {  // all rows identical: cannot be isolated further
-      m_->nodes_[id].value = depth + IsolationForestModel::AveragePathLength(n);
-      return;
-    }
+    if (feature < 0) return;  // all rows identical: cannot be isolated further, stays a leaf
     // Threshold uniform in (lo, hi]; "x < p goes left" then leaves both sides non-empty.
     double p = lo + rng_.Uniform() * (hi - lo);
     if (!(p > lo)) p = std::nextafter(lo, hi);
@@ -144,9 +169,10 @@ class ForestBuilder {
       if (sample_[idx_[i] * d_ + static_cast<size_t>(feature)] < p) std::swap(idx_[i], idx_[mid++]);
     }
     m_->nodes_[id].feature = feature;
-    m_->nodes_[id].value = p;
+    m_->nodes_[id].threshold = p;
+    m_->leaf_len_[id] = 0;
     BuildNode(begin, mid, depth + 1);
-    m_->nodes_[id].right = static_cast<uint32_t>(m_->nodes_.size() - root_);
+    m_->nodes_[id].right = static_cast<uint32_t>(m_->nodes_.size());
     BuildNode(mid, end, depth + 1);
   }
 
@@ -202,6 +228,7 @@ Result<IsolationForestPtr> IsolationForestModel::Train(std::span<const double> r
   m->c_psi_ = AveragePathLength(m->psi_);
   m->summary_.rows = n;
   ForestBuilder(m.get(), rows, num_features, options).Build();
+  m->ComputeWalkDepth();
   m->Calibrate(rows, options);
   return IsolationForestPtr(std::move(m));
 }
@@ -247,22 +274,57 @@ const double* IsolationForestModel::Imputed(std::span<const double> row, std::ve
   return buf->data();
 }
 
-double IsolationForestModel::PathLength(size_t t, const double* x) const {
-  const Node* tree = nodes_.data() + roots_[t];
-  uint32_t i = 0;
-  while (tree[i].feature >= 0) {
-    i = x[tree[i].feature] < tree[i].value ? i + 1 : tree[i].right;
+void IsolationForestModel::ComputeWalkDepth() {
+  walk_depth_ = 0;
+  std::vector<int> depth;
+  for (size_t t = 0; t < num_trees(); ++t) {
+    const uint32_t root = roots_[t];
+    depth.assign(roots_[t + 1] - root, 0);
+    // Pre-order: children follow their parent, so one forward pass sees every parent first.
+    for (uint32_t i = 0; i < depth.size(); ++i) {
+      const Node& n = nodes_[root + i];
+      if (n.right == root + i) {
+        walk_depth_ = std::max(walk_depth_, depth[i]);
+      } else {
+        depth[i + 1] = depth[n.right - root] = depth[i] + 1;
+      }
+    }
   }
-  return tree[i].value;
+}
+
+// One step of a walk, without a data-dependent branch (a mispredicted branch per level would cost more
+// than the whole step): left child i + 1 if x < threshold, else right.
+inline uint32_t IsolationForestModel::Step(const Node& n, uint32_t i, const double* x) {
+  const uint32_t mask = 0u - static_cast<uint32_t>(x[n.feature] < n.threshold);
+  return ((i + 1) & mask) | (n.right & ~mask);
+}
+
+double IsolationForestModel::SumPathLengths(const double* x) const {
+  constexpr size_t kLanes = 8;  // independent walks in flight
+  const size_t trees = num_trees();
+  const Node* nodes = nodes_.data();
+  double h = 0;
+  size_t t = 0;
+  for (; t + kLanes <= trees; t += kLanes) {
+    uint32_t i[kLanes];
+    for (size_t k = 0; k < kLanes; ++k) i[k] = roots_[t + k];
+    for (int step = 0; step < walk_depth_; ++step) {
+      for (size_t k = 0; k < kLanes; ++k) i[k] = Step(nodes[i[k]], i[k], x);
+    }
+    for (size_t k = 0; k < kLanes; ++k) h += leaf_len_[i[k]];
+  }
+  for (; t < trees; ++t) {
+    uint32_t i = roots_[t];
+    for (int step = 0; step < walk_depth_; ++step) i = Step(nodes[i], i, x);
+    h += leaf_len_[i];
+  }
+  return h;
 }
 
 double IsolationForestModel::Score(std::span<const double> row) const {
   std::vector<double> buf;
   const double* x = Imputed(row, &buf);
-  double h = 0;
-  const size_t trees = num_trees();
-  for (size_t t = 0; t < trees; ++t) h += PathLength(t, x);
-  return std::exp2(-(h / static_cast<double>(trees)) / c_psi_);
+  return ToScore(SumPathLengths(x));
 }
 
 void IsolationForestModel::ScoreBatch(std::span<const double> rows, std::vector<double>* out) const {
@@ -277,13 +339,9 @@ void IsolationForestModel::ScoreBatch(std::span<const double> rows, std::vector<
     }
     data = imputed.data();
   }
-  out->assign(n, 0);
-  const size_t trees = num_trees();
-  for (size_t t = 0; t < trees; ++t) {
-    for (size_t r = 0; r < n; ++r) (*out)[r] += PathLength(t, data + r * d);
-  }
-  const double scale = 1.0 / (static_cast<double>(trees) * c_psi_);
-  for (double& h : *out) h = std::exp2(-h * scale);
+  out->resize(n);
+  // Same per-row computation as Score(), so batch and single scores are bit-identical.
+  for (size_t r = 0; r < n; ++r) (*out)[r] = ToScore(SumPathLengths(data + r * d));
 }
 
 Severity IsolationForestModel::SeverityOf(double score) const {
@@ -297,28 +355,26 @@ std::vector<Attribution> IsolationForestModel::Explain(std::span<const double> r
   const double* x = Imputed(row, &buf);
   const size_t d = num_features();
   std::vector<double> contrib(d, 0);
-  struct Step {
+  struct PathStep {
     int32_t feature;
     double bits;
   };
-  std::vector<Step> path;
+  std::vector<PathStep> path;
   const size_t trees = num_trees();
   for (size_t t = 0; t < trees; ++t) {
-    const Node* tree = nodes_.data() + roots_[t];
-    const uint32_t* sizes = size_.data() + roots_[t];
     path.clear();
     double total_bits = 0;
-    uint32_t i = 0;
-    while (tree[i].feature >= 0) {
-      const uint32_t next = x[tree[i].feature] < tree[i].value ? i + 1 : tree[i].right;
-      const double bits = std::log2(static_cast<double>(sizes[i]) / static_cast<double>(sizes[next]));
-      path.push_back({tree[i].feature, bits});
+    uint32_t i = roots_[t];
+    while (nodes_[i].right != i) {
+      const uint32_t next = Step(nodes_[i], i, x);
+      const double bits = std::log2(static_cast<double>(size_[i]) / static_cast<double>(size_[next]));
+      path.push_back({nodes_[i].feature, bits});
       total_bits += bits;
       i = next;
     }
     if (total_bits <= 0) continue;
-    const double evidence = 1.0 - tree[i].value / c_psi_;
-    for (const Step& s : path) contrib[static_cast<size_t>(s.feature)] += evidence * s.bits / total_bits;
+    const double evidence = 1.0 - leaf_len_[i] / c_psi_;
+    for (const PathStep& s : path) contrib[static_cast<size_t>(s.feature)] += evidence * s.bits / total_bits;
   }
   std::vector<Attribution> out(d);
   for (size_t f = 0; f < d; ++f) {

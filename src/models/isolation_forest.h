@@ -8,6 +8,7 @@
 // std::shared_ptr<const IsolationForestModel>; every const method is thread-safe. Retraining publishes a new
 // model by swapping the pointer.
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -107,32 +108,44 @@ class IsolationForestModel {
   explicit IsolationForestModel(Key) {}
 
  private:
-  // Flat pre-order layout per tree: the left child of node i is i + 1, the right child is `right`
-  // (relative to the tree's root). Leaves have feature = -1 and value = depth + c(leaf size), so scoring
-  // is one loop of compares and a sum. Node sizes live apart (size_) since only Explain() reads them.
+  // Flat pre-order layout, trees one after another: the left child of node i is i + 1, the right child is
+  // `right` (absolute index; the file stores it relative to the tree). A leaf points to itself with threshold -inf, so a walk that has
+  // reached its leaf stays there: scoring takes exactly walk_depth_ steps per tree with no data-dependent
+  // branch, and interleaves several trees to hide memory latency. Leaf path lengths (depth + c(size)) and
+  // node sizes live in parallel arrays, read once per tree and only by Explain() respectively.
   struct Node {
-    double value;     // split threshold (go left iff x < value) or, for a leaf, its path length
-    int32_t feature;  // split feature, -1 for a leaf
-    uint32_t right;   // right child, relative to the tree's first node
+    double threshold;  // go left iff x[feature] < threshold; -inf for a leaf
+    int32_t feature;   // split feature; 0 for a leaf (any valid index: the compare is always false)
+    uint32_t right;    // right child (absolute index); a leaf's own index
   };
   static_assert(sizeof(Node) == 16);
 
   friend class ForestBuilder;
   friend class ModelCodec;
 
-  // Leaf path length of `x` in tree t, with the imputed row.
-  double PathLength(size_t t, const double* x) const;
+  // One branch-free step of a walk from node i.
+  static uint32_t Step(const Node& n, uint32_t i, const double* x);
+  // Sum over trees of the path length of `x` (an imputed row).
+  double SumPathLengths(const double* x) const;
+  // 2^(-E[h] / c(psi)) from the sum of path lengths.
+  double ToScore(double sum_path_lengths) const {
+    return std::exp2(-(sum_path_lengths / static_cast<double>(num_trees())) / c_psi_);
+  }
   // Copies row into *buf with NaN replaced; returns the pointer to use.
   const double* Imputed(std::span<const double> row, std::vector<double>* buf) const;
   void Calibrate(std::span<const double> rows, const IsolationForestOptions& options);
+  // Sets walk_depth_ from the tree structure (after training or loading).
+  void ComputeWalkDepth();
 
   std::vector<Node> nodes_;
+  std::vector<double> leaf_len_;   // leaf: depth + c(leaf size); internal node: 0
   std::vector<uint32_t> size_;     // training rows reaching each node
   std::vector<uint32_t> roots_;    // first node of each tree, plus nodes_.size() at the end
   std::vector<std::string> feature_names_;
   std::vector<double> fill_, mean_, std_;
   int psi_ = 0;
   int max_depth_ = 0;
+  int walk_depth_ = 0;             // deepest leaf over all trees
   uint64_t seed_ = 0;
   double c_psi_ = 1;
   TrainingSummary summary_;

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <system_error>
 
@@ -111,11 +112,18 @@ class ModelCodec {
       p.Put<double>(m.std_[f]);
     }
     for (uint32_t r : m.roots_) p.Put<uint32_t>(r);
-    for (size_t i = 0; i < m.nodes_.size(); ++i) {
-      p.Put<double>(m.nodes_[i].value);
-      p.Put<int32_t>(m.nodes_[i].feature);
-      p.Put<uint32_t>(m.nodes_[i].right);
-      p.Put<uint32_t>(m.size_[i]);
+    // In the file a leaf is feature -1 with its path length as value (the in-memory self-loop is a scoring
+    // detail and stays out of the format).
+    for (size_t t = 0; t + 1 < m.roots_.size(); ++t) {
+      for (uint32_t i = 0; i < m.roots_[t + 1] - m.roots_[t]; ++i) {
+        const size_t k = m.roots_[t] + i;
+        const auto& n = m.nodes_[k];
+        const bool leaf = n.right == k;
+        p.Put<double>(leaf ? m.leaf_len_[k] : n.threshold);
+        p.Put<int32_t>(leaf ? -1 : n.feature);
+        p.Put<uint32_t>(leaf ? 0 : n.right - m.roots_[t]);
+        p.Put<uint32_t>(m.size_[k]);
+      }
     }
     Writer w;
     w.PutBytes(std::string_view(kMagic, sizeof(kMagic)));
@@ -185,28 +193,49 @@ class ModelCodec {
     }
     const uint64_t num_nodes = m->roots_.back();
     if (num_nodes * 20 != r.remaining()) return Corrupt("node table size mismatch");
-    m->nodes_.resize(num_nodes);
-    m->size_.resize(num_nodes);
-    for (size_t i = 0; i < num_nodes; ++i) {
-      (void)(r.Get(&m->nodes_[i].value) && r.Get(&m->nodes_[i].feature) && r.Get(&m->nodes_[i].right) &&
-             r.Get(&m->size_[i]));
+    std::vector<FileNode> nodes(num_nodes);
+    for (FileNode& n : nodes) {
+      (void)(r.Get(&n.value) && r.Get(&n.feature) && r.Get(&n.right) && r.Get(&n.size));
     }
-    FS_RETURN_IF_ERROR(Validate(*m));
+    FS_RETURN_IF_ERROR(Validate(m->roots_, nodes, d));
+    m->nodes_.resize(num_nodes);
+    m->leaf_len_.assign(num_nodes, 0);
+    m->size_.resize(num_nodes);
+    for (size_t t = 0; t < trees; ++t) {
+      for (uint32_t i = 0; i < m->roots_[t + 1] - m->roots_[t]; ++i) {
+        const size_t k = m->roots_[t] + i;
+        const FileNode& f = nodes[k];
+        if (f.feature < 0) {
+          m->nodes_[k] = {-std::numeric_limits<double>::infinity(), 0, static_cast<uint32_t>(k)};
+          m->leaf_len_[k] = f.value;
+        } else {
+          m->nodes_[k] = {f.value, f.feature, m->roots_[t] + f.right};
+        }
+        m->size_[k] = f.size;
+      }
+    }
+    m->ComputeWalkDepth();
     return IsolationForestPtr(std::move(m));
   }
 
  private:
+  struct FileNode {
+    double value = 0;
+    int32_t feature = 0;
+    uint32_t right = 0;
+    uint32_t size = 0;
+  };
+
   // Structural checks so that scoring a loaded model can neither loop nor read out of bounds, even if a
   // file passed the checksum by accident or was crafted.
-  static Status Validate(const IsolationForestModel& m) {
-    const size_t d = m.num_features();
-    if (m.roots_.front() != 0) return Corrupt("first tree does not start at node 0");
-    for (size_t t = 0; t + 1 < m.roots_.size(); ++t) {
-      const uint32_t begin = m.roots_[t], end = m.roots_[t + 1];
-      if (end <= begin || end > m.nodes_.size()) return Corrupt("tree bounds");
+  static Status Validate(const std::vector<uint32_t>& roots, const std::vector<FileNode>& nodes, size_t d) {
+    if (roots.front() != 0) return Corrupt("first tree does not start at node 0");
+    for (size_t t = 0; t + 1 < roots.size(); ++t) {
+      const uint32_t begin = roots[t], end = roots[t + 1];
+      if (end <= begin || end > nodes.size()) return Corrupt("tree bounds");
       const uint32_t size = end - begin;
       for (uint32_t i = 0; i < size; ++i) {
-        const auto& n = m.nodes_[begin + i];
+        const FileNode& n = nodes[begin + i];
         if (n.feature < 0) {
           if (n.feature != -1 || !std::isfinite(n.value) || n.value < 0) return Corrupt("bad leaf");
           continue;
