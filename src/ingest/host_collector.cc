@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <set>
 
+#include "ingest/internal/tcp_diag.h"
+
 namespace foresight::ingest {
 namespace {
 
@@ -368,10 +370,17 @@ void HostCollector::CollectFilesAndTcp(Emitter& emit) {
   }
   std::array<uint64_t, 12> counts{};
   bool any = false;
-  for (const char* f : {"/net/tcp", "/net/tcp6"}) {
-    if (auto text = ReadFile(options_.proc_root + f); text.ok()) {
-      internal::CountTcpStates(*text, &counts);
-      any = true;
+  // Netlink only for the real /proc of this process: a fake or foreign proc_root must be read as files.
+  if (options_.tcp_via_netlink && options_.proc_root == "/proc" && !netlink_failed_) {
+    any = internal::CountTcpStatesNetlink(&counts).ok();
+    netlink_failed_ = !any;  // e.g. seccomp forbids netlink: use the files from now on
+  }
+  if (!any) {
+    for (const char* f : {"/net/tcp", "/net/tcp6"}) {
+      if (auto text = ReadFile(options_.proc_root + f); text.ok()) {
+        internal::CountTcpStates(*text, &counts);
+        any = true;
+      }
     }
   }
   if (!any) return;

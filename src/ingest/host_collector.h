@@ -25,6 +25,9 @@ struct HostCollectorOptions {
   std::string hostname;              // "" -> gethostname()
   bool per_cpu = true;               // also emit per-core CPU series (cpu="N")
   bool processes = true;             // scan /proc/<pid>/stat for the per-state process counts
+  // TCP states through netlink sock_diag when proc_root is "/proc" (much cheaper than /proc/net/tcp on
+  // big hosts, internal/tcp_diag.h); falls back to the files if netlink is refused.
+  bool tcp_via_netlink = true;
 };
 
 class HostCollector final : public Collector {
@@ -60,6 +63,7 @@ class HostCollector final : public Collector {
   std::map<std::string, Prev<internal::CpuTimes>, std::less<>> prev_cpu_;
   std::map<std::string, Prev<internal::DiskStat>, std::less<>> prev_disk_;
   std::map<std::string, Prev<internal::NetDevStat>, std::less<>> prev_net_;
+  bool netlink_failed_ = false;
 };
 
 }  // namespace foresight::ingest

@@ -8,6 +8,13 @@
 #include <optional>
 #include <random>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ingest/internal/tcp_diag.h"
+
 namespace foresight::ingest {
 namespace {
 
@@ -325,6 +332,37 @@ TEST(HostCollectorRealProcTest, CollectsSaneValuesFromThisMachine) {
   EXPECT_GT(*Find(out, "host_file_descriptors_max"), 0);
   EXPECT_GE(Count(out, "host_disk_used_percent"), 1u) << "no real filesystem found in /proc/self/mounts";
   EXPECT_GE(Count(out, "host_tcp_connections"), 12u);
+}
+
+// Netlink and /proc/net/tcp agree on a listener this test owns.
+TEST(HostCollectorRealProcTest, TcpStatesFromNetlinkAndProcFilesBothSeeOurListener) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+
+  std::array<uint64_t, 12> counts{};
+  Status st = internal::CountTcpStatesNetlink(&counts);
+  if (st.ok()) {
+    EXPECT_GE(counts[9], 1u);  // listen
+  } else {
+    GTEST_LOG_(INFO) << "netlink unavailable here: " << st.ToString();
+  }
+  for (bool netlink : {true, false}) {
+    HostCollectorOptions o;
+    o.tcp_via_netlink = netlink;
+    o.processes = false;
+    HostCollector c(o);
+    std::vector<LabeledSample> out;
+    ASSERT_TRUE(c.Collect(kT0, &out).ok());
+    auto listen = Find(out, "host_tcp_connections", {{"state", "listen"}});
+    ASSERT_TRUE(listen) << "netlink=" << netlink;
+    EXPECT_GE(*listen, 1) << "netlink=" << netlink;
+  }
+  ::close(fd);
 }
 
 }  // namespace
