@@ -318,22 +318,24 @@ void FleetSimulator::Evaluate(const Entity& e, TimestampNs t, std::span<const Sc
   double traffic = daily * (1.0 - 0.35 * weekend);
   double rps = std::max(0.0, e.base_rps * traffic * (1 + 0.08 * sm(kReq, 300)) * (1 + 0.03 * g(kReq)));
 
-  // Find the scenarios of this entity.
-  const Scenario* mem_leak = nullptr;
-  const Scenario* disk_fill = nullptr;
-  const Scenario* pool_leak = nullptr;
+  // This entity's scenarios. Two of one exhaustion kind overlapping: the further-progressed one wins (a
+  // resource cannot be more than full); two of another kind: the later-started one.
+  double mem_progress = 0, disk_progress = 0, pool_progress = 0;
   const Scenario* runaway = nullptr;
   const Scenario* latency = nullptr;
   const Scenario* burst = nullptr;
+  auto later = [](const Scenario* cur, const Scenario* s) { return cur == nullptr || s->start >= cur->start ? s : cur; };
   for (const Scenario* s : active) {
     if (s->entity != e.name) continue;
     switch (s->kind) {
-      case ScenarioKind::kMemoryLeak: mem_leak = s; break;
-      case ScenarioKind::kDiskFill: disk_fill = s; break;
-      case ScenarioKind::kConnectionPoolLeak: pool_leak = s; break;
-      case ScenarioKind::kCpuRunaway: runaway = s; break;
-      case ScenarioKind::kLatencyDegradation: latency = s; break;
-      case ScenarioKind::kErrorBurst: burst = s; break;
+      case ScenarioKind::kMemoryLeak: mem_progress = std::max(mem_progress, ExhaustionProgress(*s, t)); break;
+      case ScenarioKind::kDiskFill: disk_progress = std::max(disk_progress, ExhaustionProgress(*s, t)); break;
+      case ScenarioKind::kConnectionPoolLeak:
+        pool_progress = std::max(pool_progress, ExhaustionProgress(*s, t));
+        break;
+      case ScenarioKind::kCpuRunaway: runaway = later(runaway, s); break;
+      case ScenarioKind::kLatencyDegradation: latency = later(latency, s); break;
+      case ScenarioKind::kErrorBurst: burst = later(burst, s); break;
     }
   }
 
@@ -360,7 +362,7 @@ void FleetSimulator::Evaluate(const Entity& e, TimestampNs t, std::span<const Sc
   bool exhausted = false;
   if (e.pool_max > 0) {
     conns = e.conn_base + e.conn_per_rps * rps * std::sqrt(lat / e.lat_base_ms) + 1.5 * g(kDbConn);
-    if (pool_leak) conns += (e.pool_max - conns) * ExhaustionProgress(*pool_leak, t);
+    conns += (e.pool_max - conns) * pool_progress;
     conns = std::clamp(std::round(conns), 0.0, e.pool_max);
     exhausted = conns >= e.pool_max;
     if (exhausted) lat *= 3;  // requests queue for a connection
@@ -380,13 +382,13 @@ void FleetSimulator::Evaluate(const Entity& e, TimestampNs t, std::span<const Sc
 
   // Memory: baseline plus caches that grow with traffic.
   double mem = std::clamp(e.mem_base + e.mem_traffic * traffic + 1.2 * sm(kMem, 600) + 0.25 * g(kMem), 1.0, 99.0);
-  if (mem_leak) mem += (100.0 - mem) * ExhaustionProgress(*mem_leak, t);
+  mem += (100.0 - mem) * mem_progress;
 
   // Disk: closed-form sawtooth (linear growth, periodic cleanup), so no state is carried between ticks.
   double cycle = std::fmod(ts + e.disk_phase_s, e.disk_period_s) / e.disk_period_s;
   if (cycle < 0) cycle += 1;
   double disk = std::clamp(e.disk_base + e.disk_amp * cycle + 0.01 * g(kDisk), 0.0, 99.0);
-  if (disk_fill) disk += (100.0 - disk) * ExhaustionProgress(*disk_fill, t);
+  disk += (100.0 - disk) * disk_progress;
 
   out->v[kCpu] = cpu;
   out->v[kMem] = std::min(mem, 100.0);

@@ -85,6 +85,29 @@ TEST(FleetSimulatorTest, FleetHasEveryRoleWithEntityLabelsAndSimulatedMark) {
   EXPECT_EQ(FleetSimulator(SimulatorOptions{}).entities().size(), 50u);
 }
 
+TEST(FleetSimulatorTest, AnEntityBehavesTheSameWhateverTheFleetSize) {
+  FleetSimulator small(Opts(4)), big(Opts(40));
+  for (TimestampNs t = kMonday; t < kMonday + 24 * kHour; t += 17 * kMin) {
+    for (std::string_view m : kSimMetricNames) {
+      auto a = small.ValueAt("api-1", m, t), b = big.ValueAt("api-1", m, t);
+      ASSERT_TRUE(a.ok() && b.ok()) << m;
+      EXPECT_TRUE(SameBits(*a, *b)) << m;
+    }
+  }
+}
+
+TEST(FleetSimulatorTest, OverlappingLeaksOfOneResourceDoNotExceedTheLimit) {
+  FleetSimulator sim(Opts(4));
+  Scenario slow{ScenarioKind::kMemoryLeak, "web-1", kMonday + kHour, 4 * kHour};
+  Scenario fast{ScenarioKind::kMemoryLeak, "web-1", kMonday + 2 * kHour, kHour};
+  ASSERT_TRUE(sim.Inject(slow).ok());
+  ASSERT_TRUE(sim.Inject(fast).ok());
+  EXPECT_EQ(V(sim, "web-1", "memory_used_percent", fast.failure_at()), 100);
+  for (TimestampNs t = slow.start; t < slow.end(); t += 10 * kMin) {
+    EXPECT_LE(V(sim, "web-1", "memory_used_percent", t), 100);
+  }
+}
+
 TEST(FleetSimulatorTest, ValuesStayInTheirPhysicalRanges) {
   FleetSimulator sim(Opts(20));
   for (TimestampNs t = kMonday; t < kMonday + 7 * 24 * kHour; t += 7 * kMin) {
