@@ -7,21 +7,29 @@ namespace foresight::features {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr std::string_view kKeyLabels[] = {"cpu", "device", "interface", "mount"};
+// Labels that name the entity (or where its data came from), not the feature.
+constexpr std::string_view kEntityLabels[] = {"__name__", "entity", "entity_kind", "host", "instance", "job",
+                                              "simulated"};
+
+bool IsEntityLabel(std::string_view name) {
+  for (std::string_view e : kEntityLabels) {
+    if (name == e) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
 std::string MetricKey(const Labels& labels) {
   std::string key(labels.metric());
   bool open = false;
-  for (std::string_view name : kKeyLabels) {
-    std::string_view value = labels.Get(name);
-    if (value.empty()) continue;
+  for (const Label& l : labels) {  // sorted by name
+    if (IsEntityLabel(l.name)) continue;
     key += open ? ',' : '{';
     open = true;
-    key += name;
+    key += l.name;
     key += '=';
-    key += value;
+    key += l.value;
   }
   if (open) key += '}';
   return key;

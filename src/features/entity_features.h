@@ -18,10 +18,12 @@
 
 namespace foresight::features {
 
-// The feature key of a series: its metric name (the "__name__" label), plus the labels that tell apart
-// several series of one metric on one entity, in this fixed order: cpu, device, interface, mount.
-// E.g. disk_used_percent{mount="/"} -> "disk_used_percent{mount=/}", cpu{cpu="0",mode="x"} -> "cpu{cpu=0}".
-// Other labels (host, entity, job...) are dropped: they name the entity, not the feature.
+// The feature key of a series: its metric name (the "__name__" label) plus every label that does not name
+// the entity (all but host, entity, entity_kind, simulated, job, instance), in label-name order, as
+// name=value without quotes. So several series of one metric on one entity do not collide:
+//   disk_used_percent{host="a",mount="/"}                -> "disk_used_percent{mount=/}"
+//   host_cpu_mode_percent{cpu="0",host="a",mode="idle"}  -> "host_cpu_mode_percent{cpu=0,mode=idle}"
+//   memory_used_percent{host="a"}                        -> "memory_used_percent"
 std::string MetricKey(const Labels& labels);
 
 // The ordered feature names of a model's input: "metric.feature" (e.g. "memory_used_percent.slope_15m").

@@ -41,8 +41,11 @@ TEST(MetricKeyTest, KeepsDistinguishingLabelsOnly) {
   EXPECT_EQ(MetricKey(Labels{{"__name__", "memory_used_percent"}, {"host", "a"}}), "memory_used_percent");
   EXPECT_EQ(MetricKey(Labels{{"__name__", "disk_used_percent"}, {"host", "a"}, {"mount", "/"}}),
             "disk_used_percent{mount=/}");
-  EXPECT_EQ(MetricKey(Labels{{"__name__", "cpu"}, {"mount", "/x"}, {"cpu", "0"}, {"mode", "idle"}}),
-            "cpu{cpu=0,mount=/x}");
+  EXPECT_EQ(MetricKey(Labels{{"__name__", "cpu"}, {"host", "a"}, {"cpu", "0"}, {"mode", "idle"}}),
+            "cpu{cpu=0,mode=idle}");
+  EXPECT_EQ(MetricKey(Labels{{"__name__", "m"}, {"entity", "api-1"}, {"entity_kind", "service"},
+                             {"simulated", "true"}, {"job", "x"}, {"instance", "y"}}),
+            "m");
 }
 
 TEST(FeatureSchemaTest, NamesAreMetricDotFeatureAndRoundTripThroughFromNames) {
