@@ -60,7 +60,7 @@ AlertManager::AlertManager(AlertManagerOptions options, storage::RecordStore& st
   Counter** slots[] = {&fired_, &suppressed_, &silenced_, &delivered_, &failures_, &dropped_};
   static constexpr const char* kNames[][2] = {
       {"foresight_alerts_fired_total", "Alerts created and queued for delivery."},
-      {"foresight_alerts_suppressed_total", "Predictions above threshold suppressed by the cooldown."},
+      {"foresight_alerts_suppressed_by_cooldown_total", "Predictions above threshold suppressed by the cooldown."},
       {"foresight_alerts_silenced_total", "Alerts stored as silenced and not delivered."},
       {"foresight_alerts_delivered_total", "Successful notifier deliveries (per alert and channel)."},
       {"foresight_alerts_delivery_failures_total", "Notifier errors."},

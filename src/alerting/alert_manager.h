@@ -59,7 +59,7 @@ struct AlertCounters {
 
 class AlertManager {
  public:
-  // `metrics` (nullable) registers foresight_alerts_{fired,suppressed,silenced,delivered,
+  // `metrics` (nullable) registers foresight_alerts_{fired,suppressed_by_cooldown,silenced,delivered,
   // delivery_failures,dropped}_total there; counters() works either way. Starts the delivery thread.
   AlertManager(AlertManagerOptions options, storage::RecordStore& store, Clock& clock,
                std::vector<std::unique_ptr<Notifier>> notifiers, SelfMetrics* metrics = nullptr);

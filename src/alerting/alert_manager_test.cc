@@ -362,7 +362,7 @@ TEST_F(AlertManagerTest, CountersAreExportedToSelfMetrics) {
   ASSERT_TRUE(m->Flush(kWait));
   const std::string text = metrics.RenderPrometheus();
   EXPECT_NE(text.find("foresight_alerts_fired_total 1"), std::string::npos) << text;
-  EXPECT_NE(text.find("foresight_alerts_suppressed_total 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("foresight_alerts_suppressed_by_cooldown_total 1"), std::string::npos) << text;
   EXPECT_NE(text.find("foresight_alerts_delivered_total 1"), std::string::npos) << text;
 }
 

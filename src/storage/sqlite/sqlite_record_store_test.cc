@@ -1,6 +1,10 @@
 #include "storage/sqlite/sqlite_record_store.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -346,6 +350,45 @@ TEST(SqliteRecordStoreTest, ReopeningTheFileKeepsEverything) {
   EXPECT_TRUE(store->GetAlert("a1").ok());
   EXPECT_EQ(store->LatestModel("web-3", "iforest")->version, 1);
   EXPECT_EQ(*store->PutModelVersion(MakeModel("web-3", "iforest", 6)), 2);  // numbering continues
+}
+
+TEST(SqliteRecordStoreTest, CommittedWritesSurviveAProcessKilledWithoutClosing) {
+  TempDir dir;
+  const std::string path = dir.file("killed.db");
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // Child: commit, then die by SIGKILL: no destructor, no close, no WAL checkpoint.
+    auto store = SqliteRecordStore::Open(path);
+    if (!store.ok()) _exit(2);
+    if (!(*store)->PutPrediction(FullPrediction("survivor")).ok()) _exit(3);
+    if (!(*store)->PutFeedback({"survivor", "confirmed", "", "u", 1}).ok()) _exit(4);
+    raise(SIGKILL);
+    _exit(5);
+  }
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(pid, &wstatus, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) << "child exit " << WEXITSTATUS(wstatus);
+  EXPECT_TRUE(fs::exists(path + "-wal"));  // WAL mode; the commit lives in the WAL until a checkpoint
+  auto store = OpenOrDie(path);
+  auto p = store->GetPrediction("survivor");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->feedback, "confirmed");
+  EXPECT_EQ(p->attributions.size(), 2u);
+}
+
+TEST(SqliteRecordStoreTest, RefusesAFileFromANewerSchema) {
+  TempDir dir;
+  const std::string path = dir.file("newer.db");
+  { auto store = OpenOrDie(path); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE schema_version SET version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto r = SqliteRecordStore::Open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("99"), std::string::npos) << r.status().ToString();
 }
 
 TEST(SqliteRecordStoreTest, OpenFailsOnUnwritablePathAndOnNonDatabase) {
