@@ -36,7 +36,7 @@ struct ServerOptions {
 };
 
 struct StorageOptions {
-  std::string data_dir = "./data";          // samples, records.db and models live here
+  std::string data_dir = "./data";          // samples (tsdb/), foresight.db and model files live here
   std::string fsync = "batch";              // "batch": fsync the WAL per ingest batch; "interval": every fsync_interval_ms
   int64_t fsync_interval_ms = 100;          // 1..60000; used when fsync = "interval"
   int64_t retention_ns = 7 * kDayNs;        // raw samples older than this are deleted; 1s..3650d
@@ -117,7 +117,7 @@ Result<Config> LoadConfigFile(const std::string& path);
 
 // Applies FORESIGHT_<SECTION>_<KEY> variables (e.g. FORESIGHT_SERVER_PORT=9090,
 // FORESIGHT_STORAGE_DATA_DIR=/x, FORESIGHT_FEATURES_WINDOWS=1m,5m) with the same parsing and validation as
-// the file; lists are comma-separated. Variables whose section is unknown (FORESIGHT_CONFIG...) are left
+// the file; lists are comma-separated. Variables whose section is unknown (e.g. FORESIGHT_CONFIG) are left
 // to their owners; an unknown key in a known section is an error (typos must not pass silently).
 // Errors: InvalidArgument "<VARIABLE>: <reason>". On error `config` may be partly updated.
 Status ApplyEnv(Config& config, const std::map<std::string, std::string>& env);
