@@ -2,10 +2,10 @@
 //   iforest_cli features --input series.csv --output rows.csv [--windows 1h,4h,12h] [--half-life 1h] [--lags 0]
 //     Replays a timestamp,value CSV (NAB layout; Unix seconds or "YYYY-MM-DD HH:MM:SS" UTC) through
 //     features::SeriesFeatures and writes one feature row per input row (+ optional lagged values).
-//   iforest_cli train-score --input rows.csv [--output scores.txt] [--trees 100] [--subsample 256]
+//   iforest_cli train-score --input rows.csv [--score-input other.csv] [--output scores.txt] [--trees 100] [--subsample 256]
 //     [--seed 42] [--repeat 5] [--calibration-rows 8192]
 //     Trains the Isolation Forest on a numeric CSV (header line; every column a feature), prints timings as
-//     one JSON line on stdout, and writes one score per row.
+//     one JSON line on stdout, and writes one score per row of --score-input (default: the training rows).
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -133,34 +133,51 @@ int RunFeatures(const std::string& input, const std::string& output, const std::
   return 0;
 }
 
-int RunTrainScore(const std::string& input, const std::string& output, int trees, int subsample, uint64_t seed,
-                  int repeat, size_t calibration_rows) {
-  std::ifstream in(input);
+// Reads a numeric CSV (header line) into row-major *x; returns the column count, 0 on error.
+size_t ReadMatrix(const std::string& path, std::vector<double>* x, size_t* rows) {
+  std::ifstream in(path);
   if (!in) {
-    std::cerr << "cannot open " << input << "\n";
-    return 1;
+    std::cerr << "cannot open " << path << "\n";
+    return 0;
   }
   std::string line;
   std::getline(in, line);
   const size_t d = Split(line, ',').size();
-  std::vector<double> x;
   size_t n = 0;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     const auto cells = Split(line, ',');
     if (cells.size() != d) {
-      std::cerr << "row " << n << ": " << cells.size() << " cells, expected " << d << "\n";
-      return 1;
+      std::cerr << path << " row " << n << ": " << cells.size() << " cells, expected " << d << "\n";
+      return 0;
     }
     for (const auto& c : cells) {
       double v = 0;
       if (!ParseNumber(c, &v)) {
-        std::cerr << "row " << n << ": not a number: " << c << "\n";
-        return 1;
+        std::cerr << path << " row " << n << ": not a number: " << c << "\n";
+        return 0;
       }
-      x.push_back(v);
+      x->push_back(v);
     }
     ++n;
+  }
+  *rows = n;
+  return d;
+}
+
+int RunTrainScore(const std::string& input, const std::string& score_input, const std::string& output,
+                  int trees, int subsample, uint64_t seed, int repeat, size_t calibration_rows) {
+  std::vector<double> x;
+  size_t n = 0;
+  const size_t d = ReadMatrix(input, &x, &n);
+  if (d == 0) return 1;
+  std::vector<double> to_score;
+  if (!score_input.empty()) {
+    size_t m = 0;
+    if (ReadMatrix(score_input, &to_score, &m) != d) {
+      std::cerr << score_input << ": column count differs from " << input << "\n";
+      return 1;
+    }
   }
   fs::models::IsolationForestOptions opt;
   opt.num_trees = trees;
@@ -193,7 +210,7 @@ int RunTrainScore(const std::string& input, const std::string& output, int trees
 
   std::vector<double> scores;
   const double w0 = WallMs(), c0 = CpuMs();
-  model->ScoreBatch(x, &scores);
+  model->ScoreBatch(score_input.empty() ? x : to_score, &scores);
   const double score_wall = WallMs() - w0, score_cpu = CpuMs() - c0;
   if (!output.empty()) {
     std::ofstream out(output);
@@ -240,10 +257,11 @@ int main(int argc, char** argv) {
   int trees = 100, subsample = 256, repeat = 5;
   uint64_t seed = 42;
   size_t calibration_rows = 8192;
-  std::string ts_input, ts_output;
+  std::string ts_input, ts_output, ts_score_input;
   auto* ts = app.add_subcommand("train-score", "Train on a numeric CSV, print timings, write scores");
   ts->add_option("--input", ts_input)->required();
   ts->add_option("--output", ts_output);
+  ts->add_option("--score-input", ts_score_input, "rows to score (default: the training rows)");
   ts->add_option("--trees", trees);
   ts->add_option("--subsample", subsample);
   ts->add_option("--seed", seed);
@@ -252,5 +270,5 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (*feat) return RunFeatures(input, output, windows, half_life, lags);
-  return RunTrainScore(ts_input, ts_output, trees, subsample, seed, repeat, calibration_rows);
+  return RunTrainScore(ts_input, ts_score_input, ts_output, trees, subsample, seed, repeat, calibration_rows);
 }
