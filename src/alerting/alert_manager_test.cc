@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "alerting/console_notifier.h"
 #include "storage/sqlite/sqlite_record_store.h"
@@ -364,6 +365,34 @@ TEST_F(AlertManagerTest, CountersAreExportedToSelfMetrics) {
   EXPECT_NE(text.find("foresight_alerts_fired_total 1"), std::string::npos) << text;
   EXPECT_NE(text.find("foresight_alerts_suppressed_by_cooldown_total 1"), std::string::npos) << text;
   EXPECT_NE(text.find("foresight_alerts_delivered_total 1"), std::string::npos) << text;
+}
+
+TEST_F(AlertManagerTest, ConcurrentOffersAcksAndSilencesKeepCountersConsistent) {
+  auto m = Make({.cooldown_ns = kMinute});
+  constexpr int kThreads = 4;
+  constexpr int kOffers = 200;
+  std::vector<std::thread> threads;
+  std::atomic<int> errors{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kOffers; ++i) {
+        // 10 entities shared by all threads, so cooldown decisions race on the same keys.
+        auto r = m->Offer(Pred("e" + std::to_string((t + i) % 10), 0.9));
+        if (!r.ok()) ++errors;
+        if (r.ok() && r->has_value() && i % 7 == 0 && !m->Acknowledge((*r)->id, "t").ok()) ++errors;
+        if (i % 50 == 0 && !m->Silence("e9", clock_.NowNs() + kMinute).ok()) ++errors;
+        if (i % 10 == 0) clock_.Advance(kMinute / 4);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_TRUE(m->Flush(kWait));
+  EXPECT_EQ(errors.load(), 0);
+  auto c = m->counters();
+  EXPECT_EQ(c.fired + c.silenced + c.suppressed_by_cooldown, static_cast<uint64_t>(kThreads * kOffers));
+  EXPECT_EQ(c.delivered, c.fired);
+  EXPECT_EQ(rec_->ids().size(), c.fired);
+  EXPECT_EQ(store_->ListAlerts({.limit = 0})->size(), c.fired + c.silenced);
 }
 
 TEST_F(AlertManagerTest, ConsoleNotifierEndToEnd) {

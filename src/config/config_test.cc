@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 namespace foresight::config {
 namespace {
@@ -323,6 +324,23 @@ TEST(ConfigTest, ListKeysGivesEnvNamesAndDefaults) {
   ASSERT_NE(it, keys.end());
   EXPECT_EQ(it->env, "FORESIGHT_STORAGE_DATA_DIR");
   EXPECT_EQ(it->default_value, "./data");
+}
+
+TEST(ConfigTest, GarbageInputNeverThrowsOrCrashes) {
+  // Seeded: the same 2000 inputs every run. Any outcome is fine except an exception or a crash.
+  std::mt19937 rng(12345);
+  const std::string alphabet = "server:port listen\n\t -[]{}#&*!|>'\"%@`,?=~0123456789abc.:\n\n  ";
+  for (int i = 0; i < 2000; ++i) {
+    std::string text;
+    const int len = static_cast<int>(rng() % 64);
+    for (int j = 0; j < len; ++j) text += alphabet[rng() % alphabet.size()];
+    EXPECT_NO_THROW({
+      auto r = ParseConfig(text, "fuzz");
+      if (!r.ok()) {
+        EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << text;
+      }
+    });
+  }
 }
 
 }  // namespace
