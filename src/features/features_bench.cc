@@ -49,6 +49,23 @@ void BM_SeriesUpdateIrregular(benchmark::State& state) {
 }
 BENCHMARK(BM_SeriesUpdateIrregular);
 
+// 1 s scrapes with +-5 ms jitter: the realistic collector case (dt differs on every sample).
+void BM_SeriesUpdateJittered(benchmark::State& state) {
+  SeriesFeatures f(FeatureOptions{});
+  const auto values = RandomValues(1 << 16);
+  std::mt19937_64 rng(3);
+  std::vector<int64_t> gaps(1 << 16);
+  for (auto& g : gaps) g = kNanosPerSecond - 5'000'000 + static_cast<int64_t>(rng() % 10'000'000);
+  TimestampNs ts = 1'700'000'000LL * kNanosPerSecond;
+  size_t i = 0;
+  for (auto _ : state) {
+    f.Update(ts, values[i & 0xffff]);
+    ts += gaps[i++ & 0xffff];
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SeriesUpdateJittered);
+
 void BM_SeriesWrite(benchmark::State& state) {
   SeriesFeatures f(FeatureOptions{});
   const auto values = RandomValues(1000);
