@@ -227,37 +227,62 @@ class Transaction {
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::Open(const std::string& path,
-                                                                   const SqliteOptions& options) {
+namespace {
+
+// Opens one connection with the pragmas every connection needs.
+Result<internal::DbPtr> OpenConnection(const std::string& path, int flags, const SqliteOptions& options) {
   sqlite3* raw = nullptr;
-  // NOMUTEX: the store's own mutex serialises every use of the connection.
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  // NOMUTEX: each Connection's own mutex serialises its use.
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   internal::DbPtr db(raw);  // sqlite3_open_v2 may return a handle even on failure; close it either way
   if (rc != SQLITE_OK) return SqliteError(db.get(), rc, "open " + path);
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), options.busy_timeout_ms);
+  return db;
+}
+
+bool IsInMemory(const std::string& path) {
+  return path.empty() || path == ":memory:" || path.find("mode=memory") != std::string::npos;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::Open(const std::string& path,
+                                                                   const SqliteOptions& options) {
+  FS_ASSIGN_OR_RETURN(internal::DbPtr db, OpenConnection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, options));
   // journal_mode returns a row; sqlite3_exec discards it. In-memory databases stay in "memory" mode.
   FS_RETURN_IF_ERROR(Exec(db.get(), "PRAGMA journal_mode=WAL").WithContext(path));
   FS_RETURN_IF_ERROR(Exec(db.get(), options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
-  FS_RETURN_IF_ERROR(Exec(db.get(), "PRAGMA foreign_keys=ON"));
-  std::unique_ptr<SqliteRecordStore> store(new SqliteRecordStore(path, std::move(db)));
+  std::unique_ptr<SqliteRecordStore> store(new SqliteRecordStore(path));
+  store->writer_ = std::make_unique<Connection>();
+  store->writer_->db = std::move(db);
   FS_RETURN_IF_ERROR(store->Migrate().WithContext(path));
+  // Readers open after the migration so they see the final schema. An in-memory database is private to
+  // its connection, so there reads share the writer.
+  const int readers = IsInMemory(path) ? 0 : std::max(options.read_connections, 0);
+  for (int i = 0; i < readers; ++i) {
+    FS_ASSIGN_OR_RETURN(internal::DbPtr rdb, OpenConnection(path, SQLITE_OPEN_READONLY, options));
+    auto conn = std::make_unique<Connection>();
+    conn->db = std::move(rdb);
+    store->readers_.push_back(std::move(conn));
+  }
   return store;
 }
 
-SqliteRecordStore::SqliteRecordStore(std::string path, internal::DbPtr db) : path_(std::move(path)), db_(std::move(db)) {}
+SqliteRecordStore::SqliteRecordStore(std::string path) : path_(std::move(path)) {}
 
 SqliteRecordStore::~SqliteRecordStore() = default;
 
 Status SqliteRecordStore::Migrate() {
-  std::lock_guard lock(mu_);
-  sqlite3* db = db_.get();
+  Connection& conn = *writer_;
+  std::lock_guard lock(conn.mu);
+  sqlite3* db = conn.db.get();
   Transaction tx(db);
   FS_RETURN_IF_ERROR(tx.Begin());
   FS_RETURN_IF_ERROR(Exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
   int64_t version = 0;
   {
-    FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, Prepare("SELECT MAX(version) FROM schema_version"));
+    FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare("SELECT MAX(version) FROM schema_version"));
     Stmt s(db, raw);
     FS_ASSIGN_OR_RETURN(bool row, s.Step());
     if (row && !s.IsNull(0)) version = s.Int(0);
@@ -276,17 +301,30 @@ Status SqliteRecordStore::Migrate() {
   return tx.Commit();
 }
 
-Result<sqlite3_stmt*> SqliteRecordStore::Prepare(const std::string& sql) const {
-  auto it = stmts_.find(sql);
-  if (it != stmts_.end()) return it->second.get();
+Result<sqlite3_stmt*> SqliteRecordStore::Connection::Prepare(const std::string& sql) {
+  auto it = stmts.find(sql);
+  if (it != stmts.end()) return it->second.get();
   sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v3(db_.get(), sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
+  int rc = sqlite3_prepare_v3(db.get(), sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
                               nullptr);
-  std::unique_ptr<sqlite3_stmt, internal::StmtFinalizer> stmt(raw);
-  if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, "prepare");
+  internal::StmtPtr stmt(raw);
+  if (rc != SQLITE_OK) return SqliteError(db.get(), rc, "prepare");
   sqlite3_stmt* out = stmt.get();
-  stmts_.emplace(sql, std::move(stmt));
+  stmts.emplace(sql, std::move(stmt));
   return out;
+}
+
+std::pair<SqliteRecordStore::Connection*, std::unique_lock<std::mutex>> SqliteRecordStore::AcquireReader() const {
+  if (readers_.empty()) return {writer_.get(), std::unique_lock(writer_->mu)};
+  // Take the first idle reader, starting at a rotating index; if all are busy, wait for the first one.
+  const size_t start = next_reader_.fetch_add(1, std::memory_order_relaxed);
+  for (size_t i = 0; i < readers_.size(); ++i) {
+    Connection* c = readers_[(start + i) % readers_.size()].get();
+    std::unique_lock lock(c->mu, std::try_to_lock);
+    if (lock.owns_lock()) return {c, std::move(lock)};
+  }
+  Connection* c = readers_[start % readers_.size()].get();
+  return {c, std::unique_lock(c->mu)};
 }
 
 // ---- predictions ----
@@ -294,8 +332,9 @@ Result<sqlite3_stmt*> SqliteRecordStore::Prepare(const std::string& sql) const {
 Status SqliteRecordStore::PutPrediction(const Prediction& p) {
   if (p.id.empty()) return Status::InvalidArgument("prediction", "empty id");
   if (p.entity.empty()) return Status::InvalidArgument("prediction", p.id, "empty entity");
-  std::lock_guard lock(mu_);
-  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, Prepare(std::string("INSERT INTO predictions (") + kPredictionColumns +
+  Connection& conn = *writer_;
+  std::lock_guard lock(conn.mu);
+  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare(std::string("INSERT INTO predictions (") + kPredictionColumns +
                                                   ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
                                                   "?18,?19) ON CONFLICT(id) DO UPDATE SET entity=excluded.entity, "
                                                   "kind=excluded.kind, resource=excluded.resource, score=excluded.score, "
@@ -307,7 +346,7 @@ Status SqliteRecordStore::PutPrediction(const Prediction& p) {
                                                   "created_at=excluded.created_at, updated_at=excluded.updated_at, "
                                                   "feedback=CASE WHEN excluded.feedback = '' THEN predictions.feedback "
                                                   "ELSE excluded.feedback END"));
-  Stmt s(db_.get(), raw);
+  Stmt s(conn.db.get(), raw);
   s.Bind(1, p.id);
   s.Bind(2, p.entity);
   s.Bind(3, p.kind);
@@ -331,10 +370,11 @@ Status SqliteRecordStore::PutPrediction(const Prediction& p) {
 }
 
 Result<Prediction> SqliteRecordStore::GetPrediction(const std::string& id) const {
-  std::lock_guard lock(mu_);
+  auto [conn_ptr, lock] = AcquireReader();
+  Connection& conn = *conn_ptr;
   FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
-                      Prepare(std::string("SELECT ") + kPredictionColumns + " FROM predictions WHERE id = ?1"));
-  Stmt s(db_.get(), raw);
+                      conn.Prepare(std::string("SELECT ") + kPredictionColumns + " FROM predictions WHERE id = ?1"));
+  Stmt s(conn.db.get(), raw);
   s.Bind(1, id);
   FS_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return Status::NotFound("prediction", id);
@@ -349,9 +389,10 @@ Result<std::vector<Prediction>> SqliteRecordStore::ListPredictions(const Predict
   if (!f.kind.empty()) sql += " AND kind = ?3";
   if (f.min_severity) sql += " AND severity >= ?4";
   sql += " ORDER BY updated_at DESC, id DESC LIMIT ?5";
-  std::lock_guard lock(mu_);
-  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, Prepare(sql));
-  Stmt s(db_.get(), raw);
+  auto [conn_ptr, lock] = AcquireReader();
+  Connection& conn = *conn_ptr;
+  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare(sql));
+  Stmt s(conn.db.get(), raw);
   s.Bind(1, f.since);
   if (!f.entity.empty()) s.Bind(2, f.entity);
   if (!f.kind.empty()) s.Bind(3, f.kind);
@@ -371,10 +412,11 @@ Result<std::vector<Prediction>> SqliteRecordStore::ListPredictions(const Predict
 
 Status SqliteRecordStore::PutAlert(const Alert& a) {
   if (a.id.empty()) return Status::InvalidArgument("alert", "empty id");
-  std::lock_guard lock(mu_);
-  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, Prepare(std::string("INSERT OR REPLACE INTO alerts (") + kAlertColumns +
+  Connection& conn = *writer_;
+  std::lock_guard lock(conn.mu);
+  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare(std::string("INSERT OR REPLACE INTO alerts (") + kAlertColumns +
                                                   ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"));
-  Stmt s(db_.get(), raw);
+  Stmt s(conn.db.get(), raw);
   s.Bind(1, a.id);
   s.Bind(2, a.prediction_id);
   s.Bind(3, a.entity);
@@ -389,9 +431,10 @@ Status SqliteRecordStore::PutAlert(const Alert& a) {
 }
 
 Result<Alert> SqliteRecordStore::GetAlert(const std::string& id) const {
-  std::lock_guard lock(mu_);
-  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, Prepare(std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id = ?1"));
-  Stmt s(db_.get(), raw);
+  auto [conn_ptr, lock] = AcquireReader();
+  Connection& conn = *conn_ptr;
+  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare(std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id = ?1"));
+  Stmt s(conn.db.get(), raw);
   s.Bind(1, id);
   FS_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return Status::NotFound("alert", id);
@@ -403,9 +446,10 @@ Result<std::vector<Alert>> SqliteRecordStore::ListAlerts(const AlertFilter& f) c
   if (!f.entity.empty()) sql += " AND entity = ?2";
   if (f.min_severity) sql += " AND severity >= ?3";
   sql += " ORDER BY created_at DESC, id DESC LIMIT ?4";
-  std::lock_guard lock(mu_);
-  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, Prepare(sql));
-  Stmt s(db_.get(), raw);
+  auto [conn_ptr, lock] = AcquireReader();
+  Connection& conn = *conn_ptr;
+  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare(sql));
+  Stmt s(conn.db.get(), raw);
   s.Bind(1, f.since);
   if (!f.entity.empty()) s.Bind(2, f.entity);
   if (f.min_severity) s.Bind(3, static_cast<int64_t>(*f.min_severity));
@@ -426,12 +470,13 @@ Status SqliteRecordStore::PutFeedback(const Feedback& f) {
   if (f.verdict != "confirmed" && f.verdict != "dismissed") {
     return Status::InvalidArgument("feedback", "verdict must be confirmed or dismissed, got \"" + f.verdict + "\"");
   }
-  std::lock_guard lock(mu_);
-  sqlite3* db = db_.get();
+  Connection& conn = *writer_;
+  std::lock_guard lock(conn.mu);
+  sqlite3* db = conn.db.get();
   Transaction tx(db);
   FS_RETURN_IF_ERROR(tx.Begin());
   {
-    FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, Prepare("UPDATE predictions SET feedback = ?2 WHERE id = ?1"));
+    FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare("UPDATE predictions SET feedback = ?2 WHERE id = ?1"));
     Stmt s(db, raw);
     s.Bind(1, f.prediction_id);
     s.Bind(2, f.verdict);
@@ -440,7 +485,7 @@ Status SqliteRecordStore::PutFeedback(const Feedback& f) {
   }
   {
     FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
-                        Prepare("INSERT INTO feedback (prediction_id, verdict, note, user, at) VALUES (?1,?2,?3,?4,?5)"));
+                        conn.Prepare("INSERT INTO feedback (prediction_id, verdict, note, user, at) VALUES (?1,?2,?3,?4,?5)"));
     Stmt s(db, raw);
     s.Bind(1, f.prediction_id);
     s.Bind(2, f.verdict);
@@ -453,10 +498,11 @@ Status SqliteRecordStore::PutFeedback(const Feedback& f) {
 }
 
 Result<std::vector<Feedback>> SqliteRecordStore::ListFeedback(const std::string& prediction_id) const {
-  std::lock_guard lock(mu_);
-  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, Prepare("SELECT prediction_id, verdict, note, user, at FROM feedback "
+  auto [conn_ptr, lock] = AcquireReader();
+  Connection& conn = *conn_ptr;
+  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare("SELECT prediction_id, verdict, note, user, at FROM feedback "
                                                   "WHERE prediction_id = ?1 ORDER BY seq"));
-  Stmt s(db_.get(), raw);
+  Stmt s(conn.db.get(), raw);
   s.Bind(1, prediction_id);
   std::vector<Feedback> out;
   while (true) {
@@ -472,14 +518,15 @@ Result<std::vector<Feedback>> SqliteRecordStore::ListFeedback(const std::string&
 Result<int64_t> SqliteRecordStore::PutModelVersion(const ModelVersion& mv) {
   if (mv.entity.empty() || mv.name.empty()) return Status::InvalidArgument("model version", "empty entity or name");
   if (mv.version < 0) return Status::InvalidArgument("model version", "negative version");
-  std::lock_guard lock(mu_);
-  sqlite3* db = db_.get();
+  Connection& conn = *writer_;
+  std::lock_guard lock(conn.mu);
+  sqlite3* db = conn.db.get();
   Transaction tx(db);
   FS_RETURN_IF_ERROR(tx.Begin());
   int64_t version = mv.version;
   if (version == 0) {
     FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
-                        Prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE entity = ?1 AND name = ?2"));
+                        conn.Prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE entity = ?1 AND name = ?2"));
     Stmt s(db, raw);
     s.Bind(1, mv.entity);
     s.Bind(2, mv.name);
@@ -487,7 +534,7 @@ Result<int64_t> SqliteRecordStore::PutModelVersion(const ModelVersion& mv) {
     version = row ? s.Int(0) : 1;
   }
   {
-    FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, Prepare(std::string("INSERT OR REPLACE INTO model_versions (") +
+    FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare(std::string("INSERT OR REPLACE INTO model_versions (") +
                                                     kModelColumns + ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"));
     Stmt s(db, raw);
     s.Bind(1, mv.entity);
@@ -506,11 +553,12 @@ Result<int64_t> SqliteRecordStore::PutModelVersion(const ModelVersion& mv) {
 }
 
 Result<std::vector<ModelVersion>> SqliteRecordStore::ListModelVersions(const std::string& entity) const {
-  std::lock_guard lock(mu_);
-  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, Prepare(std::string("SELECT ") + kModelColumns +
+  auto [conn_ptr, lock] = AcquireReader();
+  Connection& conn = *conn_ptr;
+  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare(std::string("SELECT ") + kModelColumns +
                                                   " FROM model_versions WHERE entity = ?1 "
                                                   "ORDER BY trained_at DESC, version DESC, name"));
-  Stmt s(db_.get(), raw);
+  Stmt s(conn.db.get(), raw);
   s.Bind(1, entity);
   std::vector<ModelVersion> out;
   while (true) {
@@ -522,11 +570,12 @@ Result<std::vector<ModelVersion>> SqliteRecordStore::ListModelVersions(const std
 }
 
 Result<ModelVersion> SqliteRecordStore::LatestModel(const std::string& entity, const std::string& name) const {
-  std::lock_guard lock(mu_);
-  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, Prepare(std::string("SELECT ") + kModelColumns +
+  auto [conn_ptr, lock] = AcquireReader();
+  Connection& conn = *conn_ptr;
+  FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare(std::string("SELECT ") + kModelColumns +
                                                   " FROM model_versions WHERE entity = ?1 AND name = ?2 "
                                                   "ORDER BY version DESC LIMIT 1"));
-  Stmt s(db_.get(), raw);
+  Stmt s(conn.db.get(), raw);
   s.Bind(1, entity);
   s.Bind(2, name);
   FS_ASSIGN_OR_RETURN(bool row, s.Step());

@@ -2,12 +2,16 @@
 // SqliteRecordStore: the embedded RecordStore. One SQLite file (WAL mode) holds predictions, alerts,
 // feedback and model versions; vectors (attributions, actions, channels) are JSON text columns.
 // Owned by app/ (one per data dir); stages borrow it as RecordStore&.
-// Thread-safe: every method; calls are serialised on one connection by a mutex (see README.md for why).
+// Thread-safe: every method. Writes are serialised on one read-write connection; reads use a small pool
+// of read-only connections, so in WAL mode an API query never makes the pipeline's PutPrediction wait
+// (see README.md).
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/record_store.h"
@@ -32,6 +36,8 @@ struct SqliteOptions {
   // last commits but never corrupts the file. FULL also fsyncs the WAL at every commit (slower).
   bool synchronous_full = false;
   int busy_timeout_ms = 5000;  // another process holding the write lock: wait this long, then Unavailable
+  int read_connections = 2;    // read-only connections for Get*/List*; 0 = reads share the write connection.
+                               // Ignored (0) for in-memory databases, which one connection cannot share.
 };
 
 class SqliteRecordStore final : public RecordStore {
@@ -69,16 +75,24 @@ class SqliteRecordStore final : public RecordStore {
   const std::string& path() const { return path_; }
 
  private:
-  SqliteRecordStore(std::string path, std::unique_ptr<sqlite3, internal::DbCloser> db);
+  // One sqlite3 handle with its prepared-statement cache; `mu` serialises its use.
+  struct Connection {
+    std::mutex mu;
+    std::unique_ptr<sqlite3, internal::DbCloser> db;  // declared first: closed after the statements
+    std::map<std::string, std::unique_ptr<sqlite3_stmt, internal::StmtFinalizer>> stmts;
+    // Returns the cached statement for `sql`, preparing it on first use. REQUIRES: mu held.
+    Result<sqlite3_stmt*> Prepare(const std::string& sql);
+  };
+
+  explicit SqliteRecordStore(std::string path);
   Status Migrate();
-  // Returns the cached prepared statement for `sql` (prepared on first use). REQUIRES: mu_ held.
-  Result<sqlite3_stmt*> Prepare(const std::string& sql) const;
+  // Locks and returns an idle reader (or the writer when there are none).
+  std::pair<Connection*, std::unique_lock<std::mutex>> AcquireReader() const;
 
   const std::string path_;
-  mutable std::mutex mu_;
-  // Declared before stmts_ so the statements are finalized before the connection closes.
-  std::unique_ptr<sqlite3, internal::DbCloser> db_;
-  mutable std::map<std::string, std::unique_ptr<sqlite3_stmt, internal::StmtFinalizer>> stmts_;
+  std::unique_ptr<Connection> writer_;
+  std::vector<std::unique_ptr<Connection>> readers_;
+  mutable std::atomic<size_t> next_reader_{0};
 };
 
 }  // namespace foresight::storage

@@ -419,6 +419,7 @@ TEST(SqliteRecordStoreTest, ConcurrentWritersFromSeveralThreads) {
       for (int i = 0; i < kPerThread; ++i) {
         std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
         if (!store->PutPrediction(MinimalPrediction(id, "e" + std::to_string(t), t * 1000 + i)).ok()) ++failures;
+        if (!store->GetPrediction(id).ok()) ++failures;  // read-your-writes across the reader pool
         if (!store->PutAlert(MakeAlert(id, "e" + std::to_string(t), i)).ok()) ++failures;
         if (!store->PutModelVersion(MakeModel("shared", "iforest", i)).ok()) ++failures;
         if (!store->ListPredictions({.entity = "e0", .limit = 5}).ok()) ++failures;
@@ -432,6 +433,18 @@ TEST(SqliteRecordStoreTest, ConcurrentWritersFromSeveralThreads) {
   // Every auto-assigned version is distinct: 1..N with no gaps or duplicates.
   EXPECT_EQ(store->LatestModel("shared", "iforest")->version, kThreads * kPerThread);
   EXPECT_EQ(store->ListModelVersions("shared")->size(), static_cast<size_t>(kThreads * kPerThread));
+}
+
+TEST(SqliteRecordStoreTest, ReadsWorkWithoutReaderPoolAndInMemory) {
+  TempDir dir;
+  auto single = SqliteRecordStore::Open(dir.file("single.db"), {.read_connections = 0});
+  ASSERT_TRUE(single.ok());
+  ASSERT_TRUE((*single)->PutPrediction(MinimalPrediction("p", "e", 1)).ok());
+  EXPECT_TRUE((*single)->GetPrediction("p").ok());
+  auto mem = SqliteRecordStore::Open(":memory:", {.read_connections = 4});  // pool ignored: private db
+  ASSERT_TRUE(mem.ok());
+  ASSERT_TRUE((*mem)->PutPrediction(MinimalPrediction("p", "e", 1)).ok());
+  EXPECT_TRUE((*mem)->GetPrediction("p").ok());
 }
 
 TEST(SqliteRecordStoreTest, TwoConnectionsToOneFileSeeEachOthersWrites) {
