@@ -250,10 +250,21 @@ bool IsInMemory(const std::string& path) {
 Result<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::Open(const std::string& path,
                                                                    const SqliteOptions& options) {
   FS_ASSIGN_OR_RETURN(internal::DbPtr db, OpenConnection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, options));
-  // journal_mode returns a row; sqlite3_exec discards it. In-memory databases stay in "memory" mode.
-  FS_RETURN_IF_ERROR(Exec(db.get(), "PRAGMA journal_mode=WAL").WithContext(path));
+  // Returns the mode in effect: "wal", or "memory" for in-memory databases, or the old mode when the
+  // filesystem cannot do WAL.
+  std::string journal_mode;
+  {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(db.get(), "PRAGMA journal_mode=WAL", -1, &raw, nullptr);
+    internal::StmtPtr stmt(raw);
+    if (rc != SQLITE_OK) return SqliteError(db.get(), rc, "journal_mode " + path);
+    Stmt s(db.get(), raw);
+    FS_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (row) journal_mode = s.Text(0);
+  }
   FS_RETURN_IF_ERROR(Exec(db.get(), options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
   std::unique_ptr<SqliteRecordStore> store(new SqliteRecordStore(path));
+  store->journal_mode_ = journal_mode;
   store->writer_ = std::make_unique<Connection>();
   store->writer_->db = std::move(db);
   FS_RETURN_IF_ERROR(store->Migrate().WithContext(path));
@@ -550,6 +561,25 @@ Result<int64_t> SqliteRecordStore::PutModelVersion(const ModelVersion& mv) {
   }
   FS_RETURN_IF_ERROR(tx.Commit());
   return version;
+}
+
+Result<int64_t> SqliteRecordStore::DeleteBefore(TimestampNs cutoff) {
+  Connection& conn = *writer_;
+  std::lock_guard lock(conn.mu);
+  sqlite3* db = conn.db.get();
+  Transaction tx(db);
+  FS_RETURN_IF_ERROR(tx.Begin());
+  int64_t deleted = 0;
+  for (const char* sql : {"DELETE FROM alerts WHERE created_at < ?1",
+                          "DELETE FROM predictions WHERE updated_at < ?1 AND feedback = ''"}) {
+    FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare(sql));
+    Stmt s(db, raw);
+    s.Bind(1, cutoff);
+    FS_RETURN_IF_ERROR(s.Run());
+    deleted += sqlite3_changes(db);
+  }
+  FS_RETURN_IF_ERROR(tx.Commit());
+  return deleted;
 }
 
 Result<std::vector<ModelVersion>> SqliteRecordStore::ListModelVersions(const std::string& entity) const {

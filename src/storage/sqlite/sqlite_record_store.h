@@ -72,7 +72,15 @@ class SqliteRecordStore final : public RecordStore {
   Result<std::vector<ModelVersion>> ListModelVersions(const std::string& entity) const override;
   Result<ModelVersion> LatestModel(const std::string& entity, const std::string& name) const override;
 
+  // Deletes alerts created before `cutoff` and predictions last updated before it, except predictions
+  // that carry a user verdict (they are training labels; their feedback rows stay too). Model versions
+  // are the trainer's to prune. Returns the number of rows deleted. For app/'s retention loop.
+  Result<int64_t> DeleteBefore(TimestampNs cutoff);
+
   const std::string& path() const { return path_; }
+  // "wal" for a file database; "memory" for :memory:. Anything else means the filesystem refused WAL
+  // (e.g. some network filesystems): still correct, but readers and the writer then block each other.
+  const std::string& journal_mode() const { return journal_mode_; }
 
  private:
   // One sqlite3 handle with its prepared-statement cache; `mu` serialises its use.
@@ -90,6 +98,7 @@ class SqliteRecordStore final : public RecordStore {
   std::pair<Connection*, std::unique_lock<std::mutex>> AcquireReader() const;
 
   const std::string path_;
+  std::string journal_mode_;
   std::unique_ptr<Connection> writer_;
   std::vector<std::unique_ptr<Connection>> readers_;
   mutable std::atomic<size_t> next_reader_{0};

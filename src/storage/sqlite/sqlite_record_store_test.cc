@@ -435,6 +435,31 @@ TEST(SqliteRecordStoreTest, ConcurrentWritersFromSeveralThreads) {
   EXPECT_EQ(store->ListModelVersions("shared")->size(), static_cast<size_t>(kThreads * kPerThread));
 }
 
+TEST(SqliteRecordStoreTest, FileDatabaseRunsInWalMode) {
+  TempDir dir;
+  EXPECT_EQ(OpenOrDie(dir.file("wal.db"))->journal_mode(), "wal");
+  EXPECT_EQ(OpenOrDie(":memory:")->journal_mode(), "memory");
+}
+
+TEST(SqliteRecordStoreTest, DeleteBeforeKeepsRecentRowsAndJudgedPredictions) {
+  auto store = OpenOrDie(":memory:");
+  ASSERT_TRUE(store->PutPrediction(MinimalPrediction("old", "e", 10)).ok());
+  ASSERT_TRUE(store->PutPrediction(MinimalPrediction("old-judged", "e", 10)).ok());
+  ASSERT_TRUE(store->PutFeedback({"old-judged", "dismissed", "", "u", 11}).ok());
+  ASSERT_TRUE(store->PutPrediction(MinimalPrediction("new", "e", 100)).ok());
+  ASSERT_TRUE(store->PutAlert(MakeAlert("a-old", "e", 10)).ok());
+  ASSERT_TRUE(store->PutAlert(MakeAlert("a-new", "e", 100)).ok());
+  auto n = store->DeleteBefore(50);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 2);
+  EXPECT_EQ(store->GetPrediction("old").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store->GetPrediction("old-judged").ok());
+  EXPECT_EQ(store->ListFeedback("old-judged")->size(), 1u);
+  EXPECT_TRUE(store->GetPrediction("new").ok());
+  EXPECT_EQ(store->GetAlert("a-old").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store->GetAlert("a-new").ok());
+}
+
 TEST(SqliteRecordStoreTest, ReadsWorkWithoutReaderPoolAndInMemory) {
   TempDir dir;
   auto single = SqliteRecordStore::Open(dir.file("single.db"), {.read_connections = 0});
