@@ -124,7 +124,7 @@ int Serve(const ServeFlags& flags) {
     return kExitUsage;
   }
   config::Config cfg = std::move(*loaded);
-  if (Status st = config::ApplyEnv(cfg, config::ProcessEnvironment()); !st.ok()) {
+  if (Status st = config::ApplyEnv(cfg, config::ProcessEnv()); !st.ok()) {
     std::fprintf(stderr, "foresight: invalid environment: %s\n", st.message().c_str());
     return kExitUsage;
   }
@@ -150,11 +150,11 @@ int Serve(const ServeFlags& flags) {
   }
 
   storage::tsdb::TsdbOptions topts;
-  topts.dir = (std::filesystem::path(cfg.storage.data_dir) / "tsdb").string();
+  topts.data_dir = (std::filesystem::path(cfg.storage.data_dir) / "tsdb").string();
   topts.fsync_policy = cfg.storage.fsync == "interval" ? storage::tsdb::FsyncPolicy::kInterval
                                                        : storage::tsdb::FsyncPolicy::kEveryBatch;
-  topts.fsync_interval_ms = cfg.storage.fsync_interval_ms;
-  topts.retention_ns = cfg.storage.retention_ns;
+  topts.fsync_interval = std::chrono::milliseconds(cfg.storage.fsync_interval_ms);
+  topts.raw_retention_ns = cfg.storage.retention_ns;
   topts.rollups = cfg.storage.rollups;
   topts.max_series = cfg.storage.max_series;
   auto tsdb = storage::tsdb::Tsdb::Open(topts, clock);
@@ -179,11 +179,6 @@ int Serve(const ServeFlags& flags) {
   alerting::AlertManager alerts(aopts, **records, clock, std::move(notifiers), &metrics);
 
   Pipeline pipeline(PipelineOptionsFrom(cfg), clock, **tsdb, **records, alerts, metrics);
-  if (Status st = pipeline.Start(); !st.ok()) {
-    spdlog::error("start pipeline: {}", st.ToString());
-    return 1;
-  }
-
   api::Router router;
   api::ApiContext ctx;
   ctx.samples = tsdb->get();
@@ -200,9 +195,14 @@ int Serve(const ServeFlags& flags) {
   api::HttpServer server(hopts, [&router](api::HttpRequest& r) { return router.Dispatch(r); });
   if (Status st = server.Start(); !st.ok()) {
     spdlog::error("{}", st.ToString());
-    pipeline.Stop();
     return 1;
   }
+  if (Status st = pipeline.Start(); !st.ok()) {
+    spdlog::error("start pipeline: {}", st.ToString());
+    server.Stop();
+    return 1;
+  }
+
   spdlog::info("foresight serving http://{}:{} (data dir {}, sources: {}{})", cfg.server.listen, server.port(),
                cfg.storage.data_dir, cfg.collector.host ? "this host" : "",
                cfg.simulator.hosts > 0 ? fmt::format("{}simulated fleet of {}", cfg.collector.host ? " + " : "", cfg.simulator.hosts) : "");

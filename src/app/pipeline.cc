@@ -45,6 +45,56 @@ std::string MetricOfFeature(std::string_view feature) {
   return std::string(dot == std::string_view::npos ? feature : feature.substr(0, dot));
 }
 
+// Fills the prediction's attributions (top features), resource (the metric whose features contribute
+// most in sum) and evidence ("cpu_usage_percent +0.21: ewma 97.4 (normal 45.1 ± 8.2); ...").
+void DescribeAnomaly(const models::IsolationForestModel& model, std::span<const double> row, Prediction* p) {
+  std::vector<Attribution> all = model.Explain(row);
+  std::map<std::string, double> by_metric;
+  for (const auto& a : all) by_metric[MetricOfFeature(a.feature)] += a.contribution;
+  std::vector<std::pair<std::string, double>> metrics(by_metric.begin(), by_metric.end());
+  std::sort(metrics.begin(), metrics.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  p->attributions.assign(all.begin(), all.begin() + std::min<size_t>(all.size(), 8));
+  p->resource = metrics.empty() ? "" : metrics.front().first;
+  const auto& names = model.feature_names();
+  std::string evidence;
+  for (size_t i = 0; i < metrics.size() && i < 3; ++i) {
+    if (metrics[i].second <= 0) break;
+    // The metric's smoothed level against its training distribution.
+    std::string detail;
+    for (size_t f = 0; f < names.size(); ++f) {
+      if (names[f] == metrics[i].first + ".ewma" && std::isfinite(row[f])) {
+        detail = fmt::format(": now {:.4g} (normal {:.4g} ± {:.2g})", row[f], model.feature_mean()[f], model.feature_std()[f]);
+        break;
+      }
+    }
+    if (!evidence.empty()) evidence += "; ";
+    evidence += fmt::format("{} {:+.2f}{}", metrics[i].first, metrics[i].second, detail);
+  }
+  p->evidence = evidence.empty() ? "no single metric stands out; the combination is unusual" : evidence;
+}
+
+// Maps a raw forest score onto 0..1 through the model's own calibration, piecewise linearly:
+// [0, p50] -> [0, 0.25], [p50, warning] -> [0.25, 0.6], [warning, critical] -> [0.6, 0.8],
+// [critical, 1] -> [0.8, 1]. Raw forest scores of different entities sit in different narrow bands
+// (a typical row scores ~0.45, a blatant outlier ~0.7); after this map the alert threshold
+// (alerting.score_threshold, 0.6) means "at the calibrated warning level" for every entity.
+double NormalizedScore(const models::IsolationForestModel& m, double raw) {
+  const auto& s = m.summary();
+  struct Knot {
+    double raw, out;
+  };
+  const Knot knots[] = {{0, 0}, {s.score_p50, 0.25}, {s.warning, 0.6}, {s.critical, 0.8}, {1, 1}};
+  if (!std::isfinite(raw)) return 0;
+  for (size_t i = 1; i < std::size(knots); ++i) {
+    if (raw <= knots[i].raw || i + 1 == std::size(knots)) {
+      double span = knots[i].raw - knots[i - 1].raw;
+      double t = span > 0 ? (raw - knots[i - 1].raw) / span : 1;
+      return std::clamp(knots[i - 1].out + t * (knots[i].out - knots[i - 1].out), 0.0, 1.0);
+    }
+  }
+  return 1;
+}
+
 json ModelStatsJson(const models::IsolationForestModel& m) {
   const auto& s = m.summary();
   return json{{"trees", m.num_trees()},
@@ -145,9 +195,9 @@ Status Pipeline::Start() {
   }
   threads_.emplace_back([this](std::stop_token st) { PredictLoop(st); });
   if (sim_) FS_RETURN_IF_ERROR(Backfill());
+  started_ = true;
   threads_.emplace_back([this](std::stop_token st) { CollectLoop(st); });
   threads_.emplace_back([this](std::stop_token st) { TrainLoop(st); });
-  started_ = true;
   return Status::Ok();
 }
 
@@ -245,16 +295,27 @@ Status Pipeline::Backfill() {
   if (from >= now) return Status::Ok();
   spdlog::info("simulator: backfilling {} of history for {} entities", FormatDurationHuman(now - from),
                options_.simulate_hosts);
+  // Batches of ~50k samples: one WAL commit each instead of one per simulated tick.
+  std::vector<LabeledSample> pending;
+  pending.reserve(65536);
+  auto flush = [&]() -> Status {
+    if (pending.empty()) return Status::Ok();
+    auto r = Ingest(pending, pending.back().ts_ns, /*live=*/false);
+    pending.clear();
+    return r.ok() ? Status::Ok() : r.status();
+  };
   std::lock_guard lock(sim_mu_);
-  return sim_->Backfill(from, now - options_.collect_interval_ns, options_.collect_interval_ns,
-                        [&](std::span<const LabeledSample> batch) -> Status {
-                          TimestampNs tick = batch.empty() ? from : batch.back().ts_ns;
-                          auto r = Ingest(batch, tick, /*live=*/false);
-                          return r.ok() ? Status::Ok() : r.status();
-                        });
+  FS_RETURN_IF_ERROR(sim_->Backfill(from, now - options_.collect_interval_ns, options_.collect_interval_ns,
+                                    [&](std::span<const LabeledSample> batch) -> Status {
+                                      pending.insert(pending.end(), batch.begin(), batch.end());
+                                      return pending.size() >= 50'000 ? flush() : Status::Ok();
+                                    }));
+  return flush();
 }
 
 Result<json> Pipeline::CollectNow() {
+  // Live samples during the backfill would make the rest of the backfill out of order.
+  if (!started_) return Status::Unavailable("collect", "the pipeline is still starting (backfilling history)");
   auto t0 = std::chrono::steady_clock::now();
   TimestampNs now = clock_.NowNs();
   std::vector<LabeledSample> out;
@@ -348,8 +409,9 @@ void Pipeline::ScoreEntity(EntityState& e, TimestampNs tick) {
     if (!model) return;
     e.features.Vector(e.schema, &e.row);
   }
-  double score = model->Score(e.row);
-  Severity sev = model->SeverityOf(score);
+  double raw = model->Score(e.row);
+  Severity sev = model->SeverityOf(raw);
+  double score = NormalizedScore(*model, raw);
   scores_total_.Inc();
 
   std::optional<Prediction> to_store;
@@ -379,15 +441,7 @@ void Pipeline::ScoreEntity(EntityState& e, TimestampNs tick) {
         // Attributions describe the strongest evidence seen while the prediction is open.
         p.score = std::max(p.score, score);
         p.severity = std::max(p.severity, sev);
-        p.attributions = model->Explain(e.row, 5);
-        p.resource = p.attributions.empty() ? "" : MetricOfFeature(p.attributions.front().feature);
-        std::string evidence;
-        for (size_t i = 0; i < p.attributions.size() && i < 3; ++i) {
-          const auto& a = p.attributions[i];
-          if (!evidence.empty()) evidence += "; ";
-          evidence += fmt::format("{}={:.4g} (contribution {:+.2f})", a.feature, a.value, a.contribution);
-        }
-        p.evidence = evidence;
+        DescribeAnomaly(*model, e.row, &p);
         p.actions = ActionsFor(p.resource);
       }
       p.updated_at = tick;
@@ -492,16 +546,62 @@ Status Pipeline::TrainEntity(const std::string& entity) {
   TimestampNs from = to - options_.training_window_ns;
   models::TrainOptions topts;
   topts.features = options_.features;
-  topts.forest.trees = options_.trees;
-  topts.forest.sample_size = options_.sample_size;
-  topts.forest.seed = options_.detector_seed;
-  topts.forest.warning_quantile = options_.warning_quantile;
-  topts.forest.critical_quantile = options_.critical_quantile;
-  auto trained = models::TrainEntityModel(samples_, series, from, to, topts);
-  if (!trained.ok()) {
+  auto rows = models::BuildTrainingRows(samples_, series, from, to, topts);
+  if (!rows.ok()) {
     done();
-    return trained.status();
+    return rows.status();
   }
+  if (rows->rows() < topts.min_rows) {
+    done();
+    return Status::FailedPrecondition("training " + entity, std::to_string(rows->rows()) + " rows < " +
+                                                             std::to_string(topts.min_rows));
+  }
+  // The model sees a compact subset of each metric's features (options_.model_features): with every
+  // feature of every metric, a forest's random split choice rarely lands on the one metric that moved.
+  std::vector<std::string> names;
+  std::vector<size_t> columns;
+  const auto& all = rows->schema.names();
+  for (size_t c = 0; c < all.size(); ++c) {
+    std::string_view feature = std::string_view(all[c]).substr(all[c].rfind('.') + 1);
+    if (std::find(options_.model_features.begin(), options_.model_features.end(), feature) !=
+        options_.model_features.end()) {
+      names.push_back(all[c]);
+      columns.push_back(c);
+    }
+  }
+  if (names.empty()) {
+    done();
+    return Status::FailedPrecondition("training " + entity, "no feature of detector.features present");
+  }
+  std::vector<double> matrix;
+  matrix.reserve(rows->rows() * columns.size());
+  for (size_t r = 0; r < rows->rows(); ++r) {
+    const double* row = rows->values.data() + r * all.size();
+    for (size_t c : columns) matrix.push_back(row[c]);
+  }
+  models::IsolationForestOptions fopts;
+  fopts.num_trees = options_.trees;
+  fopts.subsample = options_.sample_size;
+  fopts.seed = options_.detector_seed;
+  fopts.warning_quantile = options_.warning_quantile;
+  fopts.critical_quantile = options_.critical_quantile;
+  auto model = models::IsolationForestModel::Train(matrix, columns.size(), names, fopts);
+  if (!model.ok()) {
+    done();
+    return model.status();
+  }
+  auto schema = features::FeatureSchema::FromNames(names, options_.features);
+  if (!schema.ok()) {
+    done();
+    return schema.status();
+  }
+  struct {
+    models::IsolationForestPtr model;
+    features::FeatureSchema schema;
+    TimestampNs data_from, data_to;
+    uint64_t rows;
+  } trained_storage{*model, std::move(*schema), rows->ticks.front(), rows->ticks.back(), rows->rows()};
+  auto* trained = &trained_storage;
   ModelVersion mv;
   mv.entity = entity;
   mv.name = kDetectorName;
@@ -559,6 +659,7 @@ json Pipeline::StatusJson() const {
   json j = {{"service", "foresight"},
             {"version", "0.1.0"},
             {"healthy", healthy_.load()},
+            {"ready", started_.load()},
             {"uptime_s", (clock_.NowNs() - started_at_) / kNanosPerSecond},
             {"sources", sources},
             {"simulated_entities", options_.simulate_hosts},

@@ -57,6 +57,8 @@ struct PipelineOptions {
   int64_t warmup_ns = 600 * kNanosPerSecond;      // history needed before the first training
   int64_t retrain_interval_ns = 3600 * kNanosPerSecond;
   int64_t training_window_ns = 6 * 3600 * kNanosPerSecond;
+  // Per-metric features the entity model uses (names from features::SeriesFeatures::Names()).
+  std::vector<std::string> model_features = {"ewma", "mean_15m", "std_5m", "slope_15m"};
   int trees = 100;
   int sample_size = 256;
   uint64_t detector_seed = 42;
