@@ -64,8 +64,8 @@ class FleetSimulator final : public Collector {
   // (0, 100], or a connection_pool_leak on an entity without a pool (web servers).
   Status Inject(const Scenario& scenario);
 
-  // Ground truth: injected scenarios plus the scheduled ones that started by the latest time produced
-  // (Collect/Backfill), sorted by start.
+  // Ground truth: every injected scenario plus the scheduled ones whose effect overlaps the span of times
+  // produced so far (earliest to latest Collect/Backfill timestamp), sorted by start.
   std::vector<Scenario> scenarios() const;
   // Scheduled scenarios starting in [from, to) (pure function of the options).
   std::vector<Scenario> ScheduledScenarios(TimestampNs from, TimestampNs to) const;
