@@ -15,10 +15,13 @@
 //     delivery (fired++). If P.entity is silenced (Silence(entity, until) with until > now) the alert is
 //     stored with state silenced and silenced_until set, and not delivered (silenced++). Both start the
 //     cooldown, so a silenced entity does not store an alert per tick either.
+// A condition that stays above threshold therefore re-alerts once per cooldown (a reminder), not per tick.
+// Cost on the caller's thread: a map lookup and, when an alert fires, one RecordStore::PutAlert.
 // Delivery queue: bounded, full policy drop-oldest (dropped++); a notifier error is counted
 // (delivery_failures++) and not retried; each successful Notify() counts delivered++.
 // Silences live in memory only (lost on restart); alerts and acks are in the RecordStore.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
