@@ -1,6 +1,7 @@
 #include "models/isolation_forest.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -323,6 +324,7 @@ double IsolationForestModel::SumPathLengths(const double* x) const {
 }
 
 double IsolationForestModel::Score(std::span<const double> row) const {
+  assert(row.size() == num_features());
   std::vector<double> buf;
   const double* x = Imputed(row, &buf);
   return ToScore(SumPathLengths(x));
@@ -330,6 +332,7 @@ double IsolationForestModel::Score(std::span<const double> row) const {
 
 void IsolationForestModel::ScoreBatch(std::span<const double> rows, std::vector<double>* out) const {
   const size_t d = num_features();
+  assert(rows.size() % d == 0);
   const size_t n = rows.size() / d;
   std::vector<double> imputed;
   const double* data = rows.data();
@@ -383,6 +386,7 @@ Severity IsolationForestModel::SeverityOf(double score) const {
 }
 
 std::vector<Attribution> IsolationForestModel::Explain(std::span<const double> row, size_t top_k) const {
+  assert(row.size() == num_features());
   std::vector<double> buf;
   const double* x = Imputed(row, &buf);
   const size_t d = num_features();

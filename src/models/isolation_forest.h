@@ -68,7 +68,8 @@ class IsolationForestModel {
   // Anomaly score s = 2^(-E[h(x)] / c(ψ)) in (0, 1]: ~1 clearly anomalous, <= 0.5 normal.
   // NaN cells are imputed with the training median. REQUIRES: row.size() == num_features().
   double Score(std::span<const double> row) const;
-  // Scores rows (row-major) into *out, tree by tree so each tree stays in cache: faster for batches.
+  // Scores rows (row-major) into *out (resized), bit-identical to Score() per row; walks blocks of rows
+  // tree by tree so each tree stays in cache. REQUIRES: rows.size() % num_features() == 0.
   void ScoreBatch(std::span<const double> rows, std::vector<double>* out) const;
   // kCritical if score >= critical, kWarning if >= warning, else kInfo.
   Severity SeverityOf(double score) const;
