@@ -1,5 +1,6 @@
 #include "storage/tsdb/chunk_codec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -21,20 +22,61 @@ int64_t SignExtend(uint64_t v, int n) {
   return static_cast<int64_t>((v ^ m) - m);
 }
 
-// Integer-valued doubles in [-2^53, 2^53], excluding -0.0 (its bits differ from +0.0).
-bool AsInt(double v, int64_t* out) {
-  if (!(v >= -kMaxSafeInt && v <= kMaxSafeInt)) return false;  // also rejects NaN
-  const auto i = static_cast<int64_t>(v);
-  if (static_cast<double>(i) != v) return false;
-  if (i == 0 && std::signbit(v)) return false;
+constexpr double kPow10[8] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7};
+
+double FromScaled(int64_t i, int scale) {
+  return scale == 0 ? static_cast<double>(i) : static_cast<double>(i) / kPow10[scale];
+}
+
+uint64_t BitsOf(double v) {
+  uint64_t b;
+  std::memcpy(&b, &v, 8);
+  return b;
+}
+
+// Decimal-scaled integers: v == i / 10^scale exactly (bit for bit, so -0.0 and NaN never qualify) with
+// |i| <= 2^53. Encoder and decoder both call this on the same doubles, so they agree on every state bit.
+bool AsScaled(double v, int scale, int64_t* out) {
+  const double scaled = v * kPow10[scale];
+  if (!(scaled >= -kMaxSafeInt && scaled <= kMaxSafeInt)) return false;  // also rejects NaN
+  const auto i = static_cast<int64_t>(std::nearbyint(scaled));
+  if (BitsOf(FromScaled(i, scale)) != BitsOf(v)) return false;
   *out = i;
   return true;
 }
 
+// The chunk's starting scale: the smallest that represents its first value (0 if none does).
+int InitialScale(double v) {
+  int64_t i;
+  for (int s = 0; s < 8; ++s) {
+    if (AsScaled(v, s, &i)) return s;
+  }
+  return 0;
+}
+
 // Variable-width signed field used for timestamp delta-of-delta: '0' | '10'+14 | '110'+24 | '1110'+36 | '1111'+64.
 constexpr int kTsWidths[] = {14, 24, 36};
-// ... and for the integer delta-of-delta of values: '0' | '10'+8 | '110'+16 | '1110'+32 | '1111'+64.
-constexpr int kIntWidths[] = {8, 16, 32};
+// ... and for the integer delta-of-delta of values: '0' | '10'+6 | '110'+13 | '1110'+24 | '1111'+64.
+constexpr int kIntWidths[] = {6, 12, 19};
+
+template <typename Writer>
+void WriteVar(Writer&& write, int64_t x, const int (&widths)[3]) {
+  if (x == 0) {
+    write(0, 1);
+  } else if (FitsSigned(x, widths[0])) {
+    write(0b10, 2);
+    write(static_cast<uint64_t>(x), widths[0]);
+  } else if (FitsSigned(x, widths[1])) {
+    write(0b110, 3);
+    write(static_cast<uint64_t>(x), widths[1]);
+  } else if (FitsSigned(x, widths[2])) {
+    write(0b1110, 4);
+    write(static_cast<uint64_t>(x), widths[2]);
+  } else {
+    write(0b1111, 4);
+    write(static_cast<uint64_t>(x), 64);
+  }
+}
 
 int VarCost(int64_t x, const int (&widths)[3]) {
   if (x == 0) return 1;
@@ -52,8 +94,9 @@ void Summary::Add(TimestampNs ts, double v) {
     min = max = v;
     sum = 0;
   } else {
-    min = std::fmin(min, v);
-    max = std::fmax(max, v);
+    // fmin/fmax semantics (a NaN loses against a number), inlined: this runs per decoded sample.
+    if (v < min || std::isnan(min)) min = v;
+    if (v > max || std::isnan(max)) max = v;
   }
   sum += v;
   last = v;
@@ -103,54 +146,69 @@ std::string ChunkEncoder::Bytes() const {
 
 void ChunkEncoder::Append(TimestampNs ts_signed, double value) {
   const auto ts = static_cast<uint64_t>(ts_signed);
-  uint64_t bits;
-  std::memcpy(&bits, &value, 8);
+  const uint64_t bits = BitsOf(value);
+  auto write = [this](uint64_t v, int n) { WriteBits(v, n); };
   int64_t ival = 0;
-  const bool is_int = AsInt(value, &ival);
+  bool is_int;
   if (count_ == 0) {
     WriteBits(ts, 64);
     WriteBits(bits, 64);
+    scale_ = InitialScale(value);
+    is_int = AsScaled(value, scale_, &ival);
+    prev_idelta_ = 0;
   } else {
     const uint64_t delta = ts - prev_ts_;
-    const auto dod = static_cast<int64_t>(delta - prev_delta_);
-    if (dod == 0) {
-      WriteBits(0, 1);
-    } else if (FitsSigned(dod, kTsWidths[0])) {
-      WriteBits(0b10, 2);
-      WriteBits(static_cast<uint64_t>(dod), kTsWidths[0]);
-    } else if (FitsSigned(dod, kTsWidths[1])) {
-      WriteBits(0b110, 3);
-      WriteBits(static_cast<uint64_t>(dod), kTsWidths[1]);
-    } else if (FitsSigned(dod, kTsWidths[2])) {
-      WriteBits(0b1110, 4);
-      WriteBits(static_cast<uint64_t>(dod), kTsWidths[2]);
-    } else {
-      WriteBits(0b1111, 4);
-      WriteBits(static_cast<uint64_t>(dod), 64);
-    }
+    WriteVar(write, static_cast<int64_t>(delta - prev_delta_), kTsWidths);
     prev_delta_ = delta;
 
     const uint64_t x = bits ^ prev_bits_;
     if (x == 0) {
       WriteBits(0, 1);
+      is_int = prev_int_;
+      ival = prev_ival_;
     } else {
+      is_int = AsScaled(value, scale_, &ival);
+      constexpr int kNever = 1 << 20;
+      // Candidate 1: integer delta-of-delta at the current scale.
+      int64_t idod = 0;
+      int int_cost = kNever;
+      if (is_int && prev_int_) {
+        idod = static_cast<int64_t>(static_cast<uint64_t>(ival) - static_cast<uint64_t>(prev_ival_) -
+                                    static_cast<uint64_t>(prev_idelta_));
+        int_cost = 2 + VarCost(idod, kIntWidths);
+      }
+      // Candidate 2: switch to a finer decimal scale that represents both this and the previous value.
+      int new_scale = -1;
+      int64_t scaled_prev = 0;
+      int64_t scaled_cur = 0;
+      int rescale_cost = kNever;
+      if (int_cost == kNever && rescale_budget_ > 0) {
+        for (int k = scale_ + 1; k < 8; ++k) {
+          if (AsScaled(value, k, &scaled_cur) && AsScaled(FromBitsPrev(), k, &scaled_prev)) {
+            new_scale = k;
+            rescale_cost = 4 + 3 + VarCost(scaled_cur - scaled_prev, kIntWidths);
+            break;
+          }
+        }
+        if (new_scale < 0) --rescale_budget_;
+      }
+      // Candidates 3 and 4: Gorilla XOR in the previous window, or in a new one.
       int lead = std::countl_zero(x);
       if (lead > 31) lead = 31;
       const int trail = std::countr_zero(x);
       const bool can_reuse = lead_ >= 0 && lead >= lead_ && trail >= trail_;
-      const int reuse_cost = can_reuse ? 2 + (64 - lead_ - trail_) : 1 << 20;
-      const int new_cost = 3 + 5 + 6 + (64 - lead - trail);
-      int64_t idod = 0;
-      int int_cost = 1 << 20;
-      if (is_int && prev_int_) {
-        idod = (ival - prev_ival_) - prev_idelta_;
-        int_cost = 3 + VarCost(idod, kIntWidths);
-      }
-      if (reuse_cost <= new_cost && reuse_cost <= int_cost) {
+      const int reuse_cost = can_reuse ? 3 + (64 - lead_ - trail_) : kNever;
+      const int new_cost = 4 + 5 + 6 + (64 - lead - trail);
+
+      const int best = std::min({int_cost, rescale_cost, reuse_cost, new_cost});
+      if (best == int_cost) {
         WriteBits(0b10, 2);
-        WriteBits(x >> trail_, 64 - lead_ - trail_);
-      } else if (new_cost <= int_cost) {
+        WriteVar(write, idod, kIntWidths);
+      } else if (best == reuse_cost) {
         WriteBits(0b110, 3);
+        WriteBits(x >> trail_, 64 - lead_ - trail_);
+      } else if (best == new_cost) {
+        WriteBits(0b1110, 4);
         WriteBits(static_cast<uint64_t>(lead), 5);
         const int len = 64 - lead - trail;
         WriteBits(static_cast<uint64_t>(len - 1), 6);
@@ -158,26 +216,21 @@ void ChunkEncoder::Append(TimestampNs ts_signed, double value) {
         lead_ = lead;
         trail_ = trail;
       } else {
-        WriteBits(0b111, 3);
-        const int c = VarCost(idod, kIntWidths);
-        if (c == 1) {
-          WriteBits(0, 1);
-        } else if (c == 2 + kIntWidths[0]) {
-          WriteBits(0b10, 2);
-          WriteBits(static_cast<uint64_t>(idod), kIntWidths[0]);
-        } else if (c == 3 + kIntWidths[1]) {
-          WriteBits(0b110, 3);
-          WriteBits(static_cast<uint64_t>(idod), kIntWidths[1]);
-        } else if (c == 4 + kIntWidths[2]) {
-          WriteBits(0b1110, 4);
-          WriteBits(static_cast<uint64_t>(idod), kIntWidths[2]);
-        } else {
-          WriteBits(0b1111, 4);
-          WriteBits(static_cast<uint64_t>(idod), 64);
-        }
+        WriteBits(0b1111, 4);
+        WriteBits(static_cast<uint64_t>(new_scale), 3);
+        WriteVar(write, scaled_cur - scaled_prev, kIntWidths);
+        scale_ = new_scale;
+        prev_int_ = true;
+        prev_ival_ = scaled_prev;
+        prev_idelta_ = 0;
+        is_int = true;
+        ival = scaled_cur;
       }
+      if (best != rescale_cost && best != int_cost) is_int = AsScaled(value, scale_, &ival);
     }
-    prev_idelta_ = (is_int && prev_int_) ? ival - prev_ival_ : 0;
+    prev_idelta_ = (is_int && prev_int_) ? static_cast<int64_t>(static_cast<uint64_t>(ival) -
+                                                                static_cast<uint64_t>(prev_ival_))
+                                         : 0;
   }
   prev_ts_ = ts;
   prev_bits_ = bits;
@@ -186,47 +239,40 @@ void ChunkEncoder::Append(TimestampNs ts_signed, double value) {
   ++count_;
 }
 
-uint64_t ChunkDecoder::ReadBits(int n) {
+void ChunkDecoder::Refill() {
+  // Keeps at least 57 valid bits at the top of cur_ while input remains.
+  if (data_.size() - byte_pos_ >= 8) {
+    uint64_t w;
+    std::memcpy(&w, data_.data() + byte_pos_, 8);
+    w = __builtin_bswap64(w);
+    cur_ |= w >> avail_;
+    const int bytes = (63 - avail_) >> 3;
+    byte_pos_ += static_cast<size_t>(bytes);
+    avail_ += bytes * 8;
+    return;
+  }
+  while (avail_ <= 56 && byte_pos_ < data_.size()) {
+    cur_ |= static_cast<uint64_t>(static_cast<uint8_t>(data_[byte_pos_++])) << (56 - avail_);
+    avail_ += 8;
+  }
+}
+
+uint64_t ChunkDecoder::ReadBitsSlow(int n) {
+  if (n > 56) {
+    const uint64_t hi = ReadBits(n - 32);
+    return (hi << 32) | ReadBits(32);
+  }
   if (n <= 0) return 0;
-  if (n < avail_) {
-    const uint64_t r = cur_ >> (64 - n);
-    cur_ <<= n;
-    avail_ -= n;
-    return r;
-  }
-  uint64_t r = 0;
-  while (n > 0) {
-    if (avail_ == 0) {
-      const size_t left = data_.size() - byte_pos_;
-      if (left >= 8) {
-        uint64_t w;
-        std::memcpy(&w, data_.data() + byte_pos_, 8);
-        cur_ = __builtin_bswap64(w);
-        byte_pos_ += 8;
-        avail_ = 64;
-      } else if (left > 0) {
-        cur_ = 0;
-        for (size_t i = 0; i < left; ++i) {
-          cur_ |= static_cast<uint64_t>(static_cast<uint8_t>(data_[byte_pos_ + i])) << (56 - 8 * i);
-        }
-        byte_pos_ += left;
-        avail_ = static_cast<int>(8 * left);
-      } else {
-        error_ = true;
-        return 0;
-      }
+  if (avail_ < n) {
+    Refill();
+    if (avail_ < n) {
+      error_ = true;
+      return 0;
     }
-    const int take = n < avail_ ? n : avail_;
-    if (take == 64) {
-      r = cur_;
-      cur_ = 0;
-    } else {
-      r = (r << take) | (cur_ >> (64 - take));
-      cur_ <<= take;
-    }
-    avail_ -= take;
-    n -= take;
   }
+  const uint64_t r = cur_ >> (64 - n);
+  cur_ <<= n;
+  avail_ -= n;
   return r;
 }
 
@@ -253,24 +299,44 @@ bool ChunkDecoder::Next(TimestampNs* ts_out, double* value_out) {
   } rd{this};
   uint64_t ts;
   uint64_t bits;
+  int64_t ival = 0;
+  bool is_int;
   if (first_) {
     ts = ReadBits(64);
     bits = ReadBits(64);
     first_ = false;
+    double v;
+    std::memcpy(&v, &bits, 8);
+    scale_ = InitialScale(v);
+    is_int = AsScaled(v, scale_, &ival);
+    prev_idelta_ = 0;
   } else {
     const auto dod = static_cast<uint64_t>(ReadVar(rd, kTsWidths));
     prev_delta_ += dod;
     ts = prev_ts_ + prev_delta_;
-    if (!ReadBit()) {
+    if (!ReadBit()) {  // '0': same value
       bits = prev_bits_;
-    } else if (!ReadBit()) {
+      is_int = prev_int_;
+      ival = prev_ival_;
+    } else if (!ReadBit()) {  // '10': integer delta-of-delta at the current scale
+      if (!prev_int_) {
+        error_ = true;
+        return false;
+      }
+      const auto idod = static_cast<uint64_t>(ReadVar(rd, kIntWidths));
+      ival = static_cast<int64_t>(static_cast<uint64_t>(prev_ival_) + static_cast<uint64_t>(prev_idelta_) + idod);
+      bits = BitsOf(FromScaled(ival, scale_));
+      is_int = true;
+    } else if (!ReadBit()) {  // '110': XOR in the previous window
       if (lead_ < 0) {
         error_ = true;
         return false;
       }
-      const int len = 64 - lead_ - trail_;
-      bits = prev_bits_ ^ (ReadBits(len) << trail_);
-    } else if (!ReadBit()) {
+      bits = prev_bits_ ^ (ReadBits(64 - lead_ - trail_) << trail_);
+      double v;
+      std::memcpy(&v, &bits, 8);
+      is_int = AsScaled(v, scale_, &ival);
+    } else if (!ReadBit()) {  // '1110': XOR in a new window
       const int lead = static_cast<int>(ReadBits(5));
       const int len = static_cast<int>(ReadBits(6)) + 1;
       if (lead + len > 64) {
@@ -280,30 +346,38 @@ bool ChunkDecoder::Next(TimestampNs* ts_out, double* value_out) {
       lead_ = lead;
       trail_ = 64 - lead - len;
       bits = prev_bits_ ^ (ReadBits(len) << trail_);
-    } else {
-      if (!prev_int_) {
+      double v;
+      std::memcpy(&v, &bits, 8);
+      is_int = AsScaled(v, scale_, &ival);
+    } else {  // '1111': new decimal scale, then the integer delta from the rescaled previous value
+      const int k = static_cast<int>(ReadBits(3));
+      double prev;
+      std::memcpy(&prev, &prev_bits_, 8);
+      int64_t scaled_prev;
+      if (!AsScaled(prev, k, &scaled_prev)) {
         error_ = true;
         return false;
       }
-      const int64_t idod = ReadVar(rd, kIntWidths);
-      const int64_t ival = prev_ival_ + prev_idelta_ + idod;
-      const auto v = static_cast<double>(ival);
-      std::memcpy(&bits, &v, 8);
+      const auto d = static_cast<uint64_t>(ReadVar(rd, kIntWidths));
+      scale_ = k;
+      prev_int_ = true;
+      prev_ival_ = scaled_prev;
+      ival = static_cast<int64_t>(static_cast<uint64_t>(scaled_prev) + d);
+      bits = BitsOf(FromScaled(ival, scale_));
+      is_int = true;
     }
+    prev_idelta_ = (is_int && prev_int_) ? static_cast<int64_t>(static_cast<uint64_t>(ival) -
+                                                                static_cast<uint64_t>(prev_ival_))
+                                         : 0;
   }
   if (error_) return false;
-  double value;
-  std::memcpy(&value, &bits, 8);
-  int64_t ival = 0;
-  const bool is_int = AsInt(value, &ival);
-  prev_idelta_ = (is_int && prev_int_) ? ival - prev_ival_ : 0;
   prev_ts_ = ts;
   prev_bits_ = bits;
   prev_int_ = is_int;
   prev_ival_ = ival;
   --remaining_;
   *ts_out = static_cast<TimestampNs>(ts);
-  *value_out = value;
+  std::memcpy(value_out, &bits, 8);
   return true;
 }
 

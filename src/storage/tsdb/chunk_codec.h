@@ -1,6 +1,7 @@
 #pragma once
 // Chunk codec: one series' samples compressed with delta-of-delta timestamps and XOR floats (Gorilla,
-// Pelkonen et al., VLDB 2015), plus an integer delta-of-delta mode for integer-valued samples (counters).
+// Pelkonen et al., VLDB 2015), plus an integer delta-of-delta mode for values that are decimal-scaled
+// integers (counters, byte gauges, percentages with 1-2 decimals).
 // The bit format is specified in docs/STORAGE.md ("Chunk encoding"); any change there needs a new format
 // version. Encoding is lossless: every float bit pattern (NaN payloads, ±Inf, ±0, denormals) round-trips.
 // Thread-safety: an encoder or decoder is used by one thread at a time; distinct objects are independent.
@@ -49,7 +50,6 @@ class ChunkEncoder {
 
  private:
   void WriteBits(uint64_t v, int n);
-  void WriteValue(double value);
 
   std::string buf_;       // complete 64-bit words, big-endian bit order
   uint64_t acc_ = 0;      // pending bits, right-aligned
@@ -60,9 +60,16 @@ class ChunkEncoder {
   uint64_t prev_bits_ = 0;
   int lead_ = -1;         // current XOR window; -1: none yet
   int trail_ = 0;
-  bool prev_int_ = false;
+  bool prev_int_ = false;    // previous value is a decimal-scaled integer at scale_
   int64_t prev_ival_ = 0;
   int64_t prev_idelta_ = 0;
+  int scale_ = 0;            // values are tried as integers / 10^scale_
+  int rescale_budget_ = 4;   // failed searches for a finer scale before giving up (encoder only)
+  double FromBitsPrev() const {
+    double v;
+    __builtin_memcpy(&v, &prev_bits_, 8);
+    return v;
+  }
 };
 
 // Iterates the samples of an encoded chunk.
@@ -75,13 +82,23 @@ class ChunkDecoder {
   bool error() const { return error_; }
 
  private:
-  uint64_t ReadBits(int n);
+  // Fast path inline: the decoder spends its time here.
+  uint64_t ReadBits(int n) {
+    if (n <= avail_ && n > 0) {
+      const uint64_t r = cur_ >> (64 - n);
+      cur_ <<= n;
+      avail_ -= n;
+      return r;
+    }
+    return ReadBitsSlow(n);
+  }
+  uint64_t ReadBitsSlow(int n);
+  void Refill();
   bool ReadBit() { return ReadBits(1) != 0; }
-  double ReadValue();
 
   std::string_view data_;
   size_t byte_pos_ = 0;
-  uint64_t cur_ = 0;   // left-aligned unread bits
+  uint64_t cur_ = 0;   // left-aligned unread bits (the low 64 - avail_ bits are zero)
   int avail_ = 0;
   uint32_t remaining_;
   bool first_ = true;
@@ -94,6 +111,7 @@ class ChunkDecoder {
   bool prev_int_ = false;
   int64_t prev_ival_ = 0;
   int64_t prev_idelta_ = 0;
+  int scale_ = 0;
 };
 
 // Decodes a whole chunk, appending to *out. Returns false if the data is malformed.

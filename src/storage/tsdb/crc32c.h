@@ -1,6 +1,6 @@
 #pragma once
 // CRC-32C (Castagnoli), the checksum of WAL records and chunk records (docs/STORAGE.md).
-// Software slice-by-8; thread-safe (pure functions).
+// SSE4.2 crc32 instruction when the CPU has it, else software slice-by-8. Thread-safe (pure functions).
 
 #include <cstddef>
 #include <cstdint>

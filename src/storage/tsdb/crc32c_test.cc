@@ -21,6 +21,14 @@ TEST(Crc32cTest, IncrementalEqualsOneShot) {
   }
 }
 
+TEST(Crc32cTest, KnownVectors) {
+  // RFC 3720 (iSCSI) B.4: 32 bytes of zeros, and of 0xff.
+  std::string zeros(32, '\0');
+  EXPECT_EQ(Crc32c(zeros), 0x8A9136AAu);
+  std::string ones(32, '\xff');
+  EXPECT_EQ(Crc32c(ones), 0x62A8AB43u);
+}
+
 TEST(Crc32cTest, DetectsSingleBitFlip) {
   std::string s = "the quick brown fox";
   uint32_t c = Crc32c(s);

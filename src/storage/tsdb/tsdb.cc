@@ -21,13 +21,11 @@ class BucketBuilder {
  public:
   explicit BucketBuilder(int64_t step) : step_(step) {}
   void Add(TimestampNs ts, double v) {
-    const TimestampNs b = FloorTo(ts, step_);
-    if (!open_ || b != cur_start_) Roll(b);
+    if (!InCurrent(ts)) Roll(FloorTo(ts, step_));
     cur_.Add(ts, v);
   }
   void AddSummary(TimestampNs any_ts_in_bucket, const Summary& s) {
-    const TimestampNs b = FloorTo(any_ts_in_bucket, step_);
-    if (!open_ || b != cur_start_) Roll(b);
+    if (!InCurrent(any_ts_in_bucket)) Roll(FloorTo(any_ts_in_bucket, step_));
     cur_.Merge(s);
   }
   std::vector<Bucket> Finish() {
@@ -36,6 +34,11 @@ class BucketBuilder {
   }
 
  private:
+  // Avoids a division per sample; unsigned arithmetic cannot overflow near the int64 limits.
+  bool InCurrent(TimestampNs ts) const {
+    return open_ && ts >= cur_start_ &&
+           static_cast<uint64_t>(ts) - static_cast<uint64_t>(cur_start_) < static_cast<uint64_t>(step_);
+  }
   void Roll(TimestampNs next) {
     if (open_ && cur_.count > 0) {
       out_.push_back(Bucket{cur_start_, cur_.min, cur_.max, cur_.sum, cur_.last, cur_.count});
@@ -94,7 +97,9 @@ Result<std::unique_ptr<Tsdb>> Tsdb::Open(const TsdbOptions& options, Clock& cloc
       if (!DecodeChunk(payload.substr(12), count, id, &replayed)) ++bad_records;
     }
   };
-  FS_ASSIGN_OR_RETURN(db->wal_, Wal::Open(wo, replay));
+  if (options.wal) {
+    FS_ASSIGN_OR_RETURN(db->wal_, Wal::Open(wo, replay));
+  }
   if (bad_records > 0) db->log_->warn("tsdb: {} malformed WAL records skipped during replay", bad_records);
   FS_RETURN_IF_ERROR(db->Replay(replayed));
 
@@ -169,7 +174,7 @@ Tsdb::~Tsdb() {
     maintenance_.request_stop();
     maintenance_.join();
   }
-  if (wal_ != nullptr && segments_ != nullptr) {
+  if (segments_ != nullptr) {
     Status s = Checkpoint();
     if (!s.ok()) log_->error("tsdb: checkpoint at close failed: {}", s.ToString());
   }
@@ -278,7 +283,7 @@ Status Tsdb::Append(std::span<const Sample> samples) {
   if (rejected) samples_rejected_.fetch_add(rejected, std::memory_order_relaxed);
   std::span<const Sample> to_log = filtered ? std::span<const Sample>(accepted) : samples;
   samples_appended_.fetch_add(to_log.size(), std::memory_order_relaxed);
-  return wal_->AppendSamples(to_log);
+  return wal_ ? wal_->AppendSamples(to_log) : Status::Ok();
 }
 
 Result<std::vector<SeriesInfo>> Tsdb::Select(std::span<const LabelMatcher> matchers) const {
@@ -444,7 +449,7 @@ Result<std::vector<Bucket>> Tsdb::ReadDownsampled(SeriesId id, TimestampNs from,
   return bb.Finish();
 }
 
-Status Tsdb::Flush() { return wal_->Sync(); }
+Status Tsdb::Flush() { return wal_ ? wal_->Sync() : Status::Ok(); }
 
 StoreStats Tsdb::stats() const {
   StoreStats st;
@@ -457,7 +462,7 @@ StoreStats Tsdb::stats() const {
   st.chunks = chunks_.load();
   st.bytes_on_disk = bytes_on_disk_.load();
   st.samples_in_chunks = samples_in_chunks_.load();
-  st.wal_bytes = wal_->size_bytes();
+  st.wal_bytes = wal_ ? wal_->size_bytes() : 0;
   return st;
 }
 
@@ -580,6 +585,7 @@ Status Tsdb::SealAll() {
 
 Status Tsdb::Checkpoint() {
   std::lock_guard cp(checkpoint_mu_);
+  if (wal_ == nullptr) return PersistChunks();
   // Every sample in segments <= upto is already in memory (Append applies before it logs).
   FS_ASSIGN_OR_RETURN(uint64_t upto, wal_->Rotate());
   FS_RETURN_IF_ERROR(PersistChunks());
@@ -654,7 +660,7 @@ void Tsdb::MaintenanceLoop(std::stop_token stop) {
     Status s = PersistChunks();
     if (!s.ok()) log_->error("tsdb: persisting chunks failed: {}", s.ToString());
     const auto now = std::chrono::steady_clock::now();
-    if (wal_->size_bytes() >= options_.checkpoint_wal_bytes || now - last_checkpoint >= options_.checkpoint_interval) {
+    if ((wal_ && wal_->size_bytes() >= options_.checkpoint_wal_bytes) || now - last_checkpoint >= options_.checkpoint_interval) {
       s = Checkpoint();
       if (!s.ok()) log_->error("tsdb: WAL checkpoint failed: {}", s.ToString());
       last_checkpoint = now;

@@ -47,10 +47,13 @@ struct TsdbOptions {
   // Durability of Append (see FsyncPolicy in wal.h).
   FsyncPolicy fsync_policy = FsyncPolicy::kEveryBatch;
   std::chrono::milliseconds fsync_interval{100};  // kInterval only: fdatasync period.
+  // false: no write-ahead log. Head chunks are then lost on a crash (Append acknowledges from memory);
+  // for benchmarks and scratch stores only.
+  bool wal = true;
 
   // A head chunk is sealed when it holds chunk_max_samples samples, reaches chunk_max_bytes encoded,
   // or was opened more than chunk_max_age ago (by the injected clock; checked by maintenance).
-  uint32_t chunk_max_samples = 480;
+  uint32_t chunk_max_samples = 240;  // 120..1024 sensible; 240 balances bytes/sample and read cost
   size_t chunk_max_bytes = 4096;
   int64_t chunk_max_age_ns = 2 * kHourNs;
   uint64_t segment_max_bytes = 64ull << 20;  // a new segment file is started beyond this size
