@@ -109,6 +109,48 @@ TEST(ChunkCodecTest, IntegerModeHandlesDeltasAtTheSafeLimit) {
   ExpectRoundTrip({{1, -m}, {2, m}, {3, -m}, {4, 0}, {5, m}, {6, m - 1}, {7, -m + 1}, {8, 1}, {9, -0.0}, {10, 3}});
 }
 
+double RandomDecimal(std::mt19937_64& rng) {
+  const int decimals = static_cast<int>(rng() % 9);  // 8 is beyond the largest scale on purpose
+  const double p = std::pow(10.0, decimals);
+  switch (rng() % 4) {
+    case 0: return static_cast<double>(static_cast<int64_t>(rng() % 100000) - 50000) / p;
+    case 1: return static_cast<double>(static_cast<int64_t>(rng() >> 11)) / p;          // near 2^53 / 10^k
+    case 2: return -static_cast<double>(static_cast<int64_t>(rng() >> 11)) / p;
+    default: return std::round(std::ldexp(1.0, 53) / p) / p * ((rng() & 1) ? 1 : -1);  // around the limit
+  }
+}
+
+TEST(ChunkCodecTest, RoundTripsDecimalsAcrossScaleChanges) {
+  for (uint64_t seed = 200; seed < 230; ++seed) {
+    std::mt19937_64 rng(seed);
+    std::vector<std::pair<TimestampNs, double>> in;
+    double v = RandomDecimal(rng);
+    for (int i = 0; i < 400; ++i) {
+      switch (rng() % 5) {
+        case 0: v = RandomDecimal(rng); break;
+        case 1: v += 0.1; break;                     // accumulating binary error: not a short decimal
+        case 2: v = std::round(v * 100 + 3) / 100; break;
+        case 3: v = RandomAdversarial(rng); break;
+        default: break;
+      }
+      in.emplace_back(static_cast<TimestampNs>(i) * 1'000'000'000, v);
+    }
+    SCOPED_TRACE(seed);
+    ExpectRoundTrip(in);
+  }
+}
+
+TEST(ChunkCodecTest, TwoDecimalGaugeCostsAboutTwoBytes) {
+  ChunkEncoder enc;
+  std::mt19937_64 rng(3);
+  double load = 1.50;
+  for (int i = 0; i < 240; ++i) {
+    load = std::max(0.0, std::round((load + (static_cast<double>(rng() % 21) - 10) / 100) * 100) / 100);
+    enc.Append(1'700'000'000'000'000'000 + i * 10'000'000'000LL, load);
+  }
+  EXPECT_LE(enc.size_bytes(), 16u + 240 * 2);
+}
+
 TEST(ChunkCodecTest, ConstantSeriesCostsAboutTwoBitsPerSample) {
   ChunkEncoder enc;
   for (int i = 0; i < 1000; ++i) enc.Append(1'700'000'000'000'000'000 + i * 1'000'000'000LL, 42.5);
