@@ -61,14 +61,21 @@ class ForestBuilder {
       for (size_t k = 0; k < psi; ++k) {
         const size_t j = k + rng_.Below(n_ - k);
         std::swap(perm[k], perm[j]);
+      }
+      // Gather the subsample, imputing missing cells (only checked when the input has any).
+      for (size_t k = 0; k < psi; ++k) {
         const double* src = rows_.data() + static_cast<size_t>(perm[k]) * d_;
         double* dst = sample_.data() + k * d_;
-        for (size_t f = 0; f < d_; ++f) {
-          if (std::isfinite(src[f])) {
-            dst[f] = src[f];
-          } else {
-            dst[f] = m_->fill_[f];
-            ++m_->summary_.missing_values;
+        if (!has_missing_) {
+          std::copy_n(src, d_, dst);
+        } else {
+          for (size_t f = 0; f < d_; ++f) {
+            if (std::isfinite(src[f])) {
+              dst[f] = src[f];
+            } else {
+              dst[f] = m_->fill_[f];
+              ++m_->summary_.missing_values;
+            }
           }
         }
         idx_[k] = static_cast<uint32_t>(k);
@@ -110,6 +117,7 @@ class ForestBuilder {
       }
     }
     for (size_t f = 0; f < d_; ++f) {
+      has_missing_ |= count[f] < n_;
       if (count[f] == 0) continue;
       const double c = static_cast<double>(count[f]);
       const double mean = sum[f] / c;
@@ -186,6 +194,7 @@ class ForestBuilder {
   std::vector<uint32_t> idx_;    // row indices into sample_, partitioned in place
   std::vector<uint32_t> feats_;  // feature permutation for the random feature draw
   uint32_t root_ = 0;
+  bool has_missing_ = false;     // any non-finite cell in the input
 };
 
 Result<IsolationForestPtr> IsolationForestModel::Train(std::span<const double> rows, size_t num_features,
