@@ -1,14 +1,17 @@
 #include "models/isolation_forest.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace foresight::models {
@@ -228,6 +231,39 @@ TEST(IsolationForestTest, CorruptFilesAreRejectedWithDataLoss) {
   EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
   std::filesystem::remove(path);
   EXPECT_EQ(IsolationForestModel::Load(path).status().code(), StatusCode::kNotFound);
+}
+
+TEST(IsolationForestTest, SharedModelScoresConcurrently) {
+  const size_t d = 4;
+  auto x = Dataset(1000, d, 10, 1, 11);
+  auto m = IsolationForestModel::Train(x, d, {}, {});
+  ASSERT_TRUE(m.ok());
+  IsolationForestPtr shared = *m;
+  std::vector<double> expected;
+  shared->ScoreBatch(x, &expected);
+  std::vector<std::vector<double>> got(4, std::vector<double>(1010));
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < got.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t r = 0; r < 1010; ++r) got[t][r] = shared->Score(Row(x, d, r));
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& g : got) EXPECT_EQ(g, expected);
+}
+
+TEST(IsolationForestTest, NewerFormatVersionIsFailedPreconditionNotDataLoss) {
+  const size_t d = 2;
+  auto x = Dataset(100, d, 0, 0, 10);
+  auto m = IsolationForestModel::Train(x, d, {}, {});
+  ASSERT_TRUE(m.ok());
+  std::string bytes = (*m)->Serialize();
+  const uint32_t version = 2;
+  std::memcpy(bytes.data() + 8, &version, 4);  // after the 8-byte magic
+  const uint32_t crc = static_cast<uint32_t>(
+      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size() - 4)));
+  std::memcpy(bytes.data() + bytes.size() - 4, &crc, 4);
+  EXPECT_EQ(IsolationForestModel::Deserialize(bytes).status().code(), StatusCode::kFailedPrecondition);
 }
 
 TEST(IsolationForestTest, RejectsBadInput) {
