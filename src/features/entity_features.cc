@@ -121,13 +121,26 @@ void EntityFeatures::Vector(const FeatureSchema& schema, std::vector<double>* ou
     }
     return;
   }
-  std::vector<double> scratch(schema.metrics_.size() * per_metric_, kNaN);
-  for (size_t m = 0; m < schema.metrics_.size(); ++m) {
-    if (const SeriesFeatures* s = Find(schema.metrics_[m])) s->Write(scratch.data() + m * per_metric_);
+  // Subset or reordered schema: write each metric once into a scratch buffer (consecutive slots of one
+  // metric share it) and pick the requested features.
+  constexpr size_t kStack = 64;
+  double stack[kStack];
+  std::vector<double> heap;
+  double* scratch = stack;
+  if (per_metric_ > kStack) {
+    heap.resize(per_metric_);
+    scratch = heap.data();
   }
+  uint32_t current = std::numeric_limits<uint32_t>::max();
+  const SeriesFeatures* series = nullptr;
   for (size_t i = 0; i < schema.slots_.size(); ++i) {
     const auto& slot = schema.slots_[i];
-    (*out)[i] = slot.feature < per_metric_ ? scratch[slot.metric * per_metric_ + slot.feature] : kNaN;
+    if (slot.metric != current) {
+      current = slot.metric;
+      series = Find(schema.metrics_[current]);
+      if (series) series->Write(scratch);
+    }
+    (*out)[i] = series && slot.feature < per_metric_ ? scratch[slot.feature] : kNaN;
   }
 }
 

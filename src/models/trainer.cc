@@ -40,7 +40,26 @@ Result<TrainingRows> BuildTrainingRows(const storage::SampleStore& store,
   }
 
   TrainingRows out;
-  out.schema = features::FeatureSchema::ForMetrics(sorted, options.features);
+  if (options.feature_subset.empty()) {
+    out.schema = features::FeatureSchema::ForMetrics(sorted, options.features);
+  } else {
+    const std::vector<std::string> all = features::SeriesFeatures::Names(options.features);
+    for (const std::string& f : options.feature_subset) {
+      if (std::find(all.begin(), all.end(), f) == all.end()) {
+        return Status::InvalidArgument("train", "feature_subset names an unknown feature", f);
+      }
+    }
+    std::vector<std::string> names;
+    for (const std::string& key : sorted) {
+      for (const std::string& f : all) {
+        if (std::find(options.feature_subset.begin(), options.feature_subset.end(), f) !=
+            options.feature_subset.end()) {
+          names.push_back(key + "." + f);
+        }
+      }
+    }
+    FS_ASSIGN_OR_RETURN(out.schema, features::FeatureSchema::FromNames(names, options.features));
+  }
   const int64_t longest =
       options.features.windows_ns.empty()
           ? 0

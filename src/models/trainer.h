@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/status.h"
@@ -27,11 +28,16 @@ struct TrainOptions {
   size_t max_rows = 50'000;                      // the step widens evenly so rows stay within this.
   size_t min_rows = 64;                          // fewer rows: FailedPrecondition.
   int64_t scan_slice_ns = 3600 * kNanosPerSecond;// history is read and merged in slices this long.
+  // Per-series features to keep (e.g. {"ewma", "slope_15m"}); empty keeps all. With every feature of every
+  // metric, the forest's random split choice rarely lands on the few columns of the metric that moved.
+  // Errors: InvalidArgument for a name SeriesFeatures::Names(features) does not produce.
+  std::vector<std::string> feature_subset;
 };
 
 // Feature rows of one entity over a span, as the scorer would have seen them at each tick.
 struct TrainingRows {
-  features::FeatureSchema schema;  // metric keys (features::MetricKey) sorted, every feature of each
+  features::FeatureSchema schema;  // metric keys (features::MetricKey) sorted; per key its features in
+                                   // SeriesFeatures order (all, or options.feature_subset)
   std::vector<double> values;      // row-major, rows x schema.size()
   std::vector<TimestampNs> ticks;  // the tick of each row
   int64_t step_ns = 0;             // effective step (>= options.step_ns when max_rows forced it wider)

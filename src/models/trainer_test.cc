@@ -150,6 +150,33 @@ TEST(TrainerTest, MaxRowsWidensTheStep) {
   EXPECT_GT(rows->step_ns, kSec);
 }
 
+TEST(TrainerTest, FeatureSubsetKeepsOnlyThoseFeaturesAndMatchesTheFullRows) {
+  Fixture fx;
+  Fill(&fx, 1800, 6);
+  TrainOptions opt;
+  auto full = BuildTrainingRows(fx.store, fx.series, kT0, kT0 + 1800 * kSec, opt);
+  opt.feature_subset = {"slope_15m", "ewma"};
+  auto sub = BuildTrainingRows(fx.store, fx.series, kT0, kT0 + 1800 * kSec, opt);
+  ASSERT_TRUE(full.ok() && sub.ok());
+  ASSERT_EQ(sub->schema.size(), 6u);  // 3 metrics x 2, in SeriesFeatures order per metric
+  EXPECT_EQ(sub->schema.names()[0], "cpu_used_percent.ewma");
+  EXPECT_EQ(sub->schema.names()[1], "cpu_used_percent.slope_15m");
+  ASSERT_EQ(sub->rows(), full->rows());
+  const auto& names = full->schema.names();
+  for (size_t c = 0; c < sub->schema.size(); ++c) {
+    const size_t fc = std::find(names.begin(), names.end(), sub->schema.names()[c]) - names.begin();
+    for (size_t r = 0; r < sub->rows(); r += 97) {
+      EXPECT_EQ(sub->values[r * 6 + c], full->values[r * full->schema.size() + fc]);
+    }
+  }
+  auto trained = TrainEntityModel(fx.store, fx.series, kT0, kT0 + 1800 * kSec, opt);
+  ASSERT_TRUE(trained.ok());
+  EXPECT_EQ(trained->model->num_features(), 6u);
+  opt.feature_subset = {"slope_2m"};
+  EXPECT_EQ(BuildTrainingRows(fx.store, fx.series, kT0, kT0 + 1800 * kSec, opt).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST(TrainerTest, NoRowsDuringAnOutage) {
   Fixture fx;
   const SeriesId cpu = fx.Add(Labels{{"__name__", "cpu_used_percent"}});
