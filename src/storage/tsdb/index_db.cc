@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS rollups(
   vmin INTEGER NOT NULL, vmax INTEGER NOT NULL, vsum INTEGER NOT NULL, vlast INTEGER NOT NULL,
   PRIMARY KEY(series_id, res_ns, start)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rollups_by_start ON rollups(res_ns, start);
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);
 PRAGMA user_version = 1;
 )sql";
 
@@ -89,23 +90,35 @@ Result<std::unique_ptr<IndexDb>> IndexDb::Open(const std::string& path) {
   std::unique_ptr<IndexDb> idx(new IndexDb(db));
   sqlite3_busy_timeout(db, 5000);
   FS_RETURN_IF_ERROR(idx->Exec("PRAGMA journal_mode=WAL"));
-  // FULL: a committed series row or chunk row survives power loss, as the WAL records it replaces.
-  FS_RETURN_IF_ERROR(idx->Exec("PRAGMA synchronous=FULL"));
+  // NORMAL by default (commits survive a process crash); commits that must survive power loss switch to
+  // FULL for that transaction (chunk rows, which replace WAL records; series under kEveryBatch).
+  FS_RETURN_IF_ERROR(idx->Exec("PRAGMA synchronous=NORMAL"));
   FS_RETURN_IF_ERROR(idx->Exec(kSchema));
   return idx;
 }
 
 IndexDb::~IndexDb() { sqlite3_close(db_); }
 
-Result<SeriesId> IndexDb::InsertSeries(const std::string& canonical) {
+Result<SeriesId> IndexDb::InsertSeries(const std::string& canonical, bool durable) {
   std::lock_guard lock(mu_);
   Stmt st(db_, "INSERT INTO series(labels) VALUES(?)");
   if (!st.ok()) return Err("prepare insert series");
   st.Bind(1, canonical);
+  if (durable) FS_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL"));
   int rc = st.Step();
+  if (durable) FS_RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
   if (rc == SQLITE_CONSTRAINT) return Status::AlreadyExists("series", canonical);
   if (rc != SQLITE_DONE) return Err("insert series");
   return static_cast<SeriesId>(sqlite3_last_insert_rowid(db_));
+}
+
+Status IndexDb::Sync() {
+  std::lock_guard lock(mu_);
+  FS_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL"));
+  // A FULL commit fsyncs SQLite's WAL, and with it every earlier NORMAL commit.
+  Status s = Exec("INSERT OR REPLACE INTO meta(key, value) VALUES('last_sync', strftime('%s','now'))");
+  Status r = Exec("PRAGMA synchronous=NORMAL");
+  return s.ok() ? r : s;
 }
 
 Status IndexDb::LoadSeries(const std::function<void(SeriesId, const std::string&)>& fn) {
@@ -148,6 +161,11 @@ Status IndexDb::LoadChunks(const std::function<void(SeriesId, const ChunkMeta&)>
 Status IndexDb::InsertChunks(const std::vector<std::pair<SeriesId, ChunkMeta>>& chunks,
                              const std::vector<RollupRow>& rollups) {
   std::lock_guard lock(mu_);
+  FS_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL"));
+  struct Restore {
+    IndexDb* db;
+    ~Restore() { (void)db->Exec("PRAGMA synchronous=NORMAL"); }
+  } restore{this};
   FS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto fail = [&](std::string_view what) {
     Status s = Err(what);

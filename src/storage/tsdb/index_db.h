@@ -32,12 +32,16 @@ class IndexDb {
   static Result<std::unique_ptr<IndexDb>> Open(const std::string& path);
   ~IndexDb();
 
-  // Durably inserts a series (synchronous=FULL). Errors: Unavailable, AlreadyExists.
-  Result<SeriesId> InsertSeries(const std::string& canonical_labels);
+  // Inserts a series. durable: the commit is fsynced (synchronous=FULL); otherwise it survives a process
+  // crash and becomes power-loss durable with the next durable commit or Sync(). Errors: Unavailable,
+  // AlreadyExists.
+  Result<SeriesId> InsertSeries(const std::string& canonical_labels, bool durable);
+  // Makes every earlier commit power-loss durable (one fsync of SQLite's WAL).
+  Status Sync();
   Status LoadSeries(const std::function<void(SeriesId, const std::string&)>& fn);
   Status LoadChunks(const std::function<void(SeriesId, const ChunkMeta&)>& fn);
 
-  // One transaction: the chunks' metadata, and rollup buckets merged into existing rows.
+  // One durable transaction: the chunks' metadata, and rollup buckets merged into existing rows.
   Status InsertChunks(const std::vector<std::pair<SeriesId, ChunkMeta>>& chunks, const std::vector<RollupRow>& rollups);
   // Deletes chunk rows with max_ts < cutoff.
   Status DeleteChunksBefore(TimestampNs cutoff);

@@ -21,6 +21,9 @@
 
 namespace foresight::storage::tsdb {
 
+// Bytes a segment record adds to the encoded chunk: 32-byte header + 4-byte CRC.
+inline constexpr uint32_t kChunkRecordOverhead = 36;
+
 struct ChunkLocation {
   uint32_t segment = 0;
   uint64_t offset = 0;

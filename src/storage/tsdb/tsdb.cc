@@ -136,7 +136,7 @@ Status Tsdb::LoadIndex() {
     ++segment_chunks_[m.loc.segment];
     chunks_.fetch_add(1);
     bytes_on_disk_.fetch_add(m.loc.length);
-    chunk_data_bytes_.fetch_add(m.loc.length - 36);
+    chunk_data_bytes_.fetch_add(m.loc.length - kChunkRecordOverhead);
     samples_in_chunks_.fetch_add(m.summary.count);
   }));
   if (orphans) log_->warn("tsdb: {} chunk rows refer to unknown series; ignored", orphans);
@@ -177,6 +177,9 @@ Tsdb::~Tsdb() {
   if (segments_ != nullptr) {
     Status s = Checkpoint();
     if (!s.ok()) log_->error("tsdb: checkpoint at close failed: {}", s.ToString());
+    if (unsynced_series_.load() && !(s = index_->Sync()).ok()) {
+      log_->error("tsdb: syncing the series index at close failed: {}", s.ToString());
+    }
   }
 }
 
@@ -216,7 +219,10 @@ Result<SeriesId> Tsdb::Resolve(const Labels& labels) {
       return Status::ResourceExhausted("tsdb", fmt::format("series limit {} reached", options_.max_series), key);
     }
   }
-  FS_ASSIGN_OR_RETURN(SeriesId id, index_->InsertSeries(key));
+  // kEveryBatch: fsynced before Resolve returns. kInterval: synced by maintenance (like the WAL interval).
+  const bool durable = options_.fsync_policy == FsyncPolicy::kEveryBatch;
+  FS_ASSIGN_OR_RETURN(SeriesId id, index_->InsertSeries(key, durable));
+  if (!durable) unsynced_series_.store(true);
   AddSeries(id, labels, key);
   return id;
 }
@@ -449,7 +455,16 @@ Result<std::vector<Bucket>> Tsdb::ReadDownsampled(SeriesId id, TimestampNs from,
   return bb.Finish();
 }
 
-Status Tsdb::Flush() { return wal_ ? wal_->Sync() : Status::Ok(); }
+Status Tsdb::Flush() {
+  if (unsynced_series_.exchange(false)) {
+    Status s = index_->Sync();
+    if (!s.ok()) {
+      unsynced_series_.store(true);
+      return s;
+    }
+  }
+  return wal_ ? wal_->Sync() : Status::Ok();
+}
 
 StoreStats Tsdb::stats() const {
   StoreStats st;
@@ -564,7 +579,7 @@ Status Tsdb::PersistChunks() {
       ++segment_chunks_[m.loc.segment];
       chunks_.fetch_add(1);
       bytes_on_disk_.fetch_add(m.loc.length);
-      chunk_data_bytes_.fetch_add(m.loc.length - 36);
+      chunk_data_bytes_.fetch_add(m.loc.length - kChunkRecordOverhead);
       samples_in_chunks_.fetch_add(m.summary.count);
     }
   }
@@ -625,7 +640,7 @@ Status Tsdb::EnforceRetention(TimestampNs now) {
         --segment_chunks_[p[n].loc.segment];
         chunks_.fetch_sub(1);
         bytes_on_disk_.fetch_sub(p[n].loc.length);
-        chunk_data_bytes_.fetch_sub(p[n].loc.length - 36);
+        chunk_data_bytes_.fetch_sub(p[n].loc.length - kChunkRecordOverhead);
         samples_in_chunks_.fetch_sub(p[n].summary.count);
         ++n;
       }
@@ -659,6 +674,13 @@ void Tsdb::MaintenanceLoop(std::stop_token stop) {
     if (stop.stop_requested()) break;
     Status s = PersistChunks();
     if (!s.ok()) log_->error("tsdb: persisting chunks failed: {}", s.ToString());
+    if (unsynced_series_.exchange(false)) {
+      s = index_->Sync();
+      if (!s.ok()) {
+        unsynced_series_.store(true);
+        log_->error("tsdb: syncing the series index failed: {}", s.ToString());
+      }
+    }
     const auto now = std::chrono::steady_clock::now();
     if ((wal_ && wal_->size_bytes() >= options_.checkpoint_wal_bytes) || now - last_checkpoint >= options_.checkpoint_interval) {
       s = Checkpoint();

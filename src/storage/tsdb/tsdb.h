@@ -80,6 +80,8 @@ class Tsdb final : public SampleStore {
  public:
   // Opens or creates the store: loads the index, cuts torn segment tails, replays checkpoint + WAL.
   // Errors: InvalidArgument (options), Unavailable (I/O, SQLite).
+  // Resolve of a new series costs one fsync under kEveryBatch (so creating thousands of series at
+  // start-up is disk-bound); under kInterval it is synced by the maintenance thread within a second.
   static Result<std::unique_ptr<Tsdb>> Open(const TsdbOptions& options, Clock& clock);
   // Stops maintenance, persists sealed chunks and checkpoints the WAL (errors are logged).
   ~Tsdb() override;
@@ -168,6 +170,7 @@ class Tsdb final : public SampleStore {
   std::unordered_map<std::string, SeriesId> by_key_;
   std::unordered_map<std::string, std::vector<SeriesId>> by_metric_;
   std::mutex resolve_mu_;  // serialises series creation
+  std::atomic<bool> unsynced_series_{false};  // kInterval: series rows not yet fsynced
 
   std::mutex pending_mu_;
   std::vector<SeriesId> pending_series_;  // series with sealed, unpersisted chunks (may repeat)
