@@ -236,6 +236,7 @@ class ModelCodec {
       const uint32_t size = end - begin;
       for (uint32_t i = 0; i < size; ++i) {
         const FileNode& n = nodes[begin + i];
+        if (n.size == 0) return Corrupt("empty node");
         if (n.feature < 0) {
           if (n.feature != -1 || !std::isfinite(n.value) || n.value < 0) return Corrupt("bad leaf");
           continue;
@@ -244,6 +245,10 @@ class ModelCodec {
         if (static_cast<size_t>(n.feature) >= d || i + 1 >= size || n.right <= i + 1 || n.right >= size ||
             std::isnan(n.value)) {
           return Corrupt("bad split node");
+        }
+        // Explain() divides by child sizes: they must partition the parent's rows.
+        if (static_cast<uint64_t>(nodes[begin + i + 1].size) + nodes[begin + n.right].size != n.size) {
+          return Corrupt("child sizes do not add up");
         }
       }
     }

@@ -266,6 +266,36 @@ TEST(IsolationForestTest, NewerFormatVersionIsFailedPreconditionNotDataLoss) {
   EXPECT_EQ(IsolationForestModel::Deserialize(bytes).status().code(), StatusCode::kFailedPrecondition);
 }
 
+// A file whose checksum was recomputed after corruption (a buggy writer, or crafted) must be refused by
+// the structural checks or load into a model that still scores safely (run under ASan in CI builds).
+TEST(IsolationForestTest, StructurallyCorruptFilesWithValidChecksumNeverCrash) {
+  const size_t d = 3;
+  auto x = Dataset(300, d, 0, 0, 12);
+  auto m = IsolationForestModel::Train(x, d, {}, {});
+  ASSERT_TRUE(m.ok());
+  const std::string good = (*m)->Serialize();
+  std::mt19937_64 rng(99);
+  size_t rejected = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::string bad = good;
+    const size_t pos = 24 + rng() % (bad.size() - 28);  // inside the payload
+    bad[pos] = static_cast<char>(rng());
+    const uint32_t crc = static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bad.data()),
+                                                     static_cast<uInt>(bad.size() - 4)));
+    std::memcpy(bad.data() + bad.size() - 4, &crc, 4);
+    auto r = IsolationForestModel::Deserialize(bad);
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << r.status().ToString();
+      ++rejected;
+      continue;
+    }
+    const double s = (*r)->Score(Row(x, d, 0));
+    EXPECT_FALSE(std::isnan(s)) << "pos " << pos;
+    for (const auto& a : (*r)->Explain(Row(x, d, 0))) EXPECT_TRUE(std::isfinite(a.contribution)) << "pos " << pos;
+  }
+  EXPECT_GT(rejected, 0u);
+}
+
 TEST(IsolationForestTest, RejectsBadInput) {
   std::vector<double> x = {1, 2, 3};
   EXPECT_EQ(IsolationForestModel::Train(x, 0, {}, {}).status().code(), StatusCode::kInvalidArgument);
