@@ -41,7 +41,8 @@ struct IsolationForestOptions {
 struct TrainingSummary {
   uint64_t rows = 0;             // training rows
   uint64_t calibration_rows = 0; // rows scored for the thresholds
-  uint64_t missing_values = 0;   // non-finite cells imputed while building trees (in sampled rows)
+  uint64_t missing_values = 0;   // non-finite cells imputed in the trees' subsamples (a row drawn by k
+                                 // trees counts k times)
   double score_p50 = 0, score_p90 = 0, score_p99 = 0, score_p999 = 0, score_max = 0;
   double warning = 1;            // score >= warning -> kWarning
   double critical = 1;           // score >= critical -> kCritical
@@ -54,8 +55,8 @@ class IsolationForestModel {
 
  public:
   // Trains on `rows`, row-major, rows.size() / num_features rows. Missing values: in training every
-  // non-finite cell (NaN, +-inf) is replaced by the feature's training median of finite values (0 if it has
-  // none); in scoring NaN is replaced the same way, while +-inf is kept and simply lands on the extreme side
+  // non-finite cell (NaN, +-inf) is replaced by the feature's training median of finite values (over up to
+  // 2048 evenly strided rows; 0 if it has none); in scoring NaN is replaced the same way, while +-inf is kept and simply lands on the extreme side
   // of every split on that feature.
   // feature_names: one per feature (may be empty: then "f0", "f1", ...).
   // Errors: InvalidArgument (num_features == 0, rows.size() not a multiple, fewer than 2 rows, names size,
