@@ -98,6 +98,10 @@ const SeriesFeatures* EntityFeatures::Find(std::string_view metric) const {
   return it == series_.end() ? nullptr : it->second.get();
 }
 
+size_t EntityFeatures::EvictIdle(TimestampNs cutoff) {
+  return std::erase_if(series_, [&](const auto& kv) { return kv.second->last_ts() < cutoff; });
+}
+
 FeatureSchema EntityFeatures::Schema() const {
   std::vector<std::string> keys;
   keys.reserve(series_.size());

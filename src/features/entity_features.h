@@ -74,6 +74,11 @@ class EntityFeatures {
   // REQUIRES: schema built with the same FeatureOptions as this object.
   void Vector(const FeatureSchema& schema, std::vector<double>* out) const;
 
+  // Forgets metrics whose newest sample is older than `cutoff` (series that went away: a container, a
+  // mount), so the state does not grow with churn. Their features read as NaN afterwards, exactly as for a
+  // metric never seen. Returns how many were dropped.
+  size_t EvictIdle(TimestampNs cutoff);
+
   const FeatureOptions& options() const { return options_; }
   size_t metric_count() const { return series_.size(); }
   // Newest accepted sample time over all metrics (0 before the first).

@@ -82,6 +82,19 @@ TEST(EntityFeaturesTest, SchemaIsSortedAndMissingMetricsAreNaN) {
   EXPECT_EQ(v[2 * k], 1);
 }
 
+TEST(EntityFeaturesTest, EvictIdleForgetsMetricsThatStoppedReporting) {
+  EntityFeatures e;
+  e.Update("old_mount", kT0, 1);
+  e.Update("cpu", kT0 + 100 * kSec, 2);
+  EXPECT_EQ(e.EvictIdle(kT0 + 50 * kSec), 1u);
+  EXPECT_EQ(e.metric_count(), 1u);
+  EXPECT_EQ(e.Find("old_mount"), nullptr);
+  std::vector<double> v;
+  e.Vector(FeatureSchema::ForMetrics({"cpu", "old_mount"}, e.options()), &v);
+  EXPECT_EQ(v[0], 2);
+  EXPECT_TRUE(std::isnan(v[SeriesFeatures::Names(e.options()).size()]));
+}
+
 TEST(EntityFeaturesTest, SubsetSchemaFillsByName) {
   EntityFeatures e;
   e.Update("cpu", kT0, 10);
