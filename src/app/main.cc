@@ -176,6 +176,7 @@ int Serve(const ServeFlags& flags) {
   alerting::AlertManagerOptions aopts;
   aopts.score_threshold = cfg.alerting.score_threshold;
   aopts.cooldown_ns = cfg.alerting.cooldown_ns;
+  aopts.min_severity = cfg.alerting.min_severity;
   alerting::AlertManager alerts(aopts, **records, clock, std::move(notifiers), &metrics);
 
   Pipeline pipeline(PipelineOptionsFrom(cfg), clock, **tsdb, **records, alerts, metrics);

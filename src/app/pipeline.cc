@@ -10,6 +10,7 @@
 #include "alerting/alert_manager.h"
 #include "api/json.h"
 #include "app/actions.h"
+#include "app/deviation.h"
 #include "core/time_util.h"
 #include "ingest/fleet_simulator.h"
 #include "ingest/host_collector.h"
@@ -47,7 +48,8 @@ std::string MetricOfFeature(std::string_view feature) {
 
 // Fills the prediction's attributions (top features), resource (the metric whose features contribute
 // most in sum) and evidence ("cpu_usage_percent +0.21: ewma 97.4 (normal 45.1 ± 8.2); ...").
-void DescribeAnomaly(const models::IsolationForestModel& model, std::span<const double> row, Prediction* p) {
+void DescribeAnomaly(const models::IsolationForestModel& model, const DeviationModel* deviation,
+                     std::span<const double> row, bool deviation_led, Prediction* p) {
   std::vector<Attribution> all = model.Explain(row);
   std::map<std::string, double> by_metric;
   for (const auto& a : all) by_metric[MetricOfFeature(a.feature)] += a.contribution;
@@ -57,6 +59,13 @@ void DescribeAnomaly(const models::IsolationForestModel& model, std::span<const 
   p->resource = metrics.empty() ? "" : metrics.front().first;
   const auto& names = model.feature_names();
   std::string evidence;
+  if (deviation && deviation_led) {
+    // The robust baseline fired: lead with the metric furthest from its normal range.
+    Deviation d = deviation->Max(row);
+    p->resource = MetricOfFeature(names[d.feature]);
+    evidence = fmt::format("{} = {:.4g}, normal {:.4g} ± {:.2g} ({:+.0f} robust sd)", names[d.feature], row[d.feature],
+                           deviation->center(d.feature), deviation->scale(d.feature), d.z);
+  }
   for (size_t i = 0; i < metrics.size() && i < 3; ++i) {
     if (metrics[i].second <= 0) break;
     // The metric's smoothed level against its training distribution.
@@ -116,6 +125,7 @@ struct Pipeline::EntityState {
   features::EntityFeatures features;
   std::vector<SeriesId> series;              // every series of the entity
   std::shared_ptr<const models::IsolationForestModel> model;
+  std::shared_ptr<const DeviationModel> deviation;  // trained with the forest on the same rows
   features::FeatureSchema schema;            // the model's schema
   ModelRef model_ref;
   TimestampNs trained_at = 0;
@@ -126,6 +136,7 @@ struct Pipeline::EntityState {
   std::optional<Prediction> open;            // the open anomaly prediction
   TimestampNs open_written_at = 0;
   int calm_ticks = 0;
+  int hot_ticks = 0;                         // consecutive ticks at warning or above
   bool training = false;
   bool model_checked = false;                // looked for a stored model once
   std::vector<double> row;                   // scratch
@@ -399,6 +410,7 @@ void Pipeline::Process(const Batch& batch) {
 
 void Pipeline::ScoreEntity(EntityState& e, TimestampNs tick) {
   std::shared_ptr<const models::IsolationForestModel> model;
+  std::shared_ptr<const DeviationModel> deviation;
   {
     std::lock_guard lock(entities_mu_);
     if (!e.model_checked) {
@@ -406,12 +418,26 @@ void Pipeline::ScoreEntity(EntityState& e, TimestampNs tick) {
       LoadStoredModel(e);
     }
     model = e.model;
+    deviation = e.deviation;
     if (!model) return;
     e.features.Vector(e.schema, &e.row);
   }
   double raw = model->Score(e.row);
   Severity sev = model->SeverityOf(raw);
   double score = NormalizedScore(*model, raw);
+  bool deviation_led = false;
+  if (deviation) {
+    double z = std::fabs(deviation->Max(e.row).tail_ratio);
+    double dev_score = deviation->Score(e.row);
+    Severity dev_sev = z >= deviation->critical() ? Severity::kCritical
+                       : z >= deviation->warning() ? Severity::kWarning
+                                                   : Severity::kInfo;
+    if (dev_score > score) {
+      score = dev_score;
+      deviation_led = true;
+    }
+    sev = std::max(sev, dev_sev);
+  }
   scores_total_.Inc();
 
   std::optional<Prediction> to_store;
@@ -420,7 +446,9 @@ void Pipeline::ScoreEntity(EntityState& e, TimestampNs tick) {
     std::lock_guard lock(entities_mu_);
     e.score = score;
     e.severity = sev;
-    if (sev >= Severity::kWarning) {
+    e.hot_ticks = sev >= Severity::kWarning ? e.hot_ticks + 1 : 0;
+    // A prediction opens only after min_anomalous_ticks in a row: single-tick blips are noise.
+    if (sev >= Severity::kWarning && (e.open || e.hot_ticks >= options_.min_anomalous_ticks)) {
       e.calm_ticks = 0;
       bool fresh = !e.open;
       if (fresh) {
@@ -441,7 +469,7 @@ void Pipeline::ScoreEntity(EntityState& e, TimestampNs tick) {
         // Attributions describe the strongest evidence seen while the prediction is open.
         p.score = std::max(p.score, score);
         p.severity = std::max(p.severity, sev);
-        DescribeAnomaly(*model, e.row, &p);
+        DescribeAnomaly(*model, deviation.get(), e.row, deviation_led, &p);
         p.actions = ActionsFor(p.resource);
       }
       p.updated_at = tick;
@@ -481,6 +509,11 @@ void Pipeline::LoadStoredModel(EntityState& e) {
   }
   e.model = *loaded;
   e.schema = std::move(*schema);
+  auto stats = json::parse(mv->metrics_json, nullptr, false);
+  if (!stats.is_discarded() && stats.contains("deviation")) {
+    auto dev = DeviationModel::FromJson(stats["deviation"]);
+    if (dev.ok()) e.deviation = std::make_shared<const DeviationModel>(std::move(*dev));
+  }
   e.model_ref = ModelRef{kDetectorName, mv->version};
   e.trained_at = mv->trained_at;
   spdlog::info("loaded model {} v{} for {}", kDetectorName, mv->version, e.name);
@@ -595,6 +628,12 @@ Status Pipeline::TrainEntity(const std::string& entity) {
     done();
     return schema.status();
   }
+  auto deviation = DeviationModel::Fit(matrix, names, {".ewma", ".slope_15m"}, options_.warning_quantile,
+                                       options_.critical_quantile);
+  if (!deviation.ok()) {
+    done();
+    return deviation.status();
+  }
   struct {
     models::IsolationForestPtr model;
     features::FeatureSchema schema;
@@ -609,7 +648,9 @@ Status Pipeline::TrainEntity(const std::string& entity) {
   mv.data_from = trained->data_from;
   mv.data_to = trained->data_to;
   mv.rows = trained->rows;
-  mv.metrics_json = ModelStatsJson(*trained->model).dump();
+  json stats = ModelStatsJson(*trained->model);
+  stats["deviation"] = deviation->ToJson();
+  mv.metrics_json = stats.dump();
   // The version is assigned by the registry; the file name carries it, so store first with a
   // provisional path, then write the file under the final name.
   auto version = records_.PutModelVersion(mv);
@@ -632,6 +673,7 @@ Status Pipeline::TrainEntity(const std::string& entity) {
     std::lock_guard lock(entities_mu_);
     auto& e = *entities_[entity];
     e.model = trained->model;
+    e.deviation = std::make_shared<const DeviationModel>(std::move(*deviation));
     e.schema = trained->schema;
     e.model_ref = ModelRef{kDetectorName, mv.version};
     e.trained_at = mv.trained_at;

@@ -66,7 +66,8 @@ struct PipelineOptions {
   double critical_quantile = 0.9995;
   int64_t train_check_interval_ns = 5 * kNanosPerSecond;
   size_t queue_capacity = 1024;           // batches between collect and predict
-  int calm_ticks_to_close = 30;           // ticks below warning before a prediction closes
+  int calm_ticks_to_close = 30;
+  int min_anomalous_ticks = 3;            // ticks at warning or above before a prediction opens           // ticks below warning before a prediction closes
 };
 
 class Pipeline final : public api::ServiceBackend {
