@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -249,10 +250,77 @@ void BM_Append(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_Append)
-    ->ArgsProduct({{0, 1, 2}, {1, 10}})
+    ->ArgsProduct({{0, 1, 2}, {1, 10, 100}})
     ->ArgNames({"mode", "per_series"})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
+
+// Two threads appending 1000-sample batches (1000 series each) concurrently: group commit shares the
+// WAL writes and fsyncs. Arg: mode as in BM_Append.
+void BM_AppendTwoThreads(benchmark::State& state) {
+  struct Shared {
+    std::string dir;
+    FakeClock clock{kT0};
+    std::unique_ptr<Tsdb> db;
+    std::vector<SeriesId> ids;
+  };
+  static std::map<int64_t, std::unique_ptr<Shared>> shared;
+  static std::mutex mu;
+  Shared* sh;
+  {
+    std::lock_guard lock(mu);
+    auto& slot = shared[state.range(0)];
+    if (slot == nullptr) {
+      spdlog::set_level(spdlog::level::warn);
+      slot = std::make_unique<Shared>();
+      slot->dir = BenchDir(("append2t_" + std::to_string(state.range(0))).c_str());
+      TsdbOptions o;
+      o.data_dir = slot->dir;
+      o.wal = state.range(0) != 0;
+      o.fsync_policy = state.range(0) == 2 ? FsyncPolicy::kEveryBatch : FsyncPolicy::kInterval;
+      slot->db = std::move(Tsdb::Open(o, slot->clock)).value();
+      for (int s = 0; s < 2000; ++s) {
+        slot->ids.push_back(*slot->db->Resolve(Labels({{"__name__", "bench"}, {"s", std::to_string(s)}})));
+      }
+    }
+    sh = slot.get();
+  }
+  const int t = state.thread_index();
+  std::vector<Sample> batch(1000);
+  int64_t tick = 0;
+  for (auto _ : state) {
+    for (int s = 0; s < 1000; ++s) {
+      batch[s] = Sample{sh->ids[t * 1000 + s], kT0 + tick * kNanosPerSecond, static_cast<double>(tick % 100)};
+    }
+    ++tick;
+    Status st = sh->db->Append(batch);
+    if (!st.ok()) state.SkipWithError(st.ToString().c_str());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 1000);
+}
+BENCHMARK(BM_AppendTwoThreads)->Arg(1)->Arg(2)->ArgName("mode")->Threads(2)->UseRealTime();
+
+// Creating new series. Arg: 1 kInterval, 2 kEveryBatch (one fsync per new series).
+void BM_ResolveNewSeries(benchmark::State& state) {
+  const std::string dir = BenchDir("resolve");
+  spdlog::set_level(spdlog::level::warn);
+  FakeClock clock(kT0);
+  TsdbOptions o;
+  o.data_dir = dir;
+  o.fsync_policy = state.range(0) == 2 ? FsyncPolicy::kEveryBatch : FsyncPolicy::kInterval;
+  auto db = std::move(Tsdb::Open(o, clock)).value();
+  int64_t n = 0;
+  for (auto _ : state) {
+    auto id = db->Resolve(Labels({{"__name__", "bench"}, {"host", "h" + std::to_string(n % 100)},
+                                  {"s", std::to_string(n)}}));
+    if (!id.ok()) state.SkipWithError(id.status().ToString().c_str());
+    ++n;
+  }
+  state.SetItemsProcessed(n);
+  db.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_ResolveNewSeries)->Arg(1)->Arg(2)->ArgName("mode")->Unit(benchmark::kMicrosecond);
 
 // 30 days of one series at 1 s (2,592,000 samples) read downsampled to 1000 buckets.
 void BM_ReadDownsampled30Days(benchmark::State& state) {
