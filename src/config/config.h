@@ -57,7 +57,7 @@ struct SimulatorOptions {
   int hosts = 0;                            // simulated hosts; 0 = simulator off; 0..100000
   uint64_t seed = 42;                       // same seed, same fleet and scenarios
   double scenarios_per_hour = 0.0;          // random failure scenarios injected per hour; 0..3600
-  int64_t backfill_ns = 1 * kHourNs;        // history generated at start-up; 0..30d
+  int64_t backfill_ns = 24 * kHourNs;       // history generated at start-up (a full daily cycle); 0..30d
   friend bool operator==(const SimulatorOptions&, const SimulatorOptions&) = default;
 };
 
@@ -70,7 +70,7 @@ struct FeatureOptions {
 struct DetectorOptions {
   int64_t warmup_ns = 10 * kMinuteNs;          // per entity, before the first model is trained; 0..7d
   int64_t retrain_interval_ns = 1 * kHourNs;   // 1s..30d
-  int64_t training_window_ns = 6 * kHourNs;    // history used per training; 1m..90d
+  int64_t training_window_ns = 24 * kHourNs;   // history used per training (a full daily cycle); 1m..90d
   int trees = 100;                             // isolation forest trees; 1..10000
   int sample_size = 256;                       // rows per tree; 2..1000000
   uint64_t seed = 42;

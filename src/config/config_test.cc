@@ -47,12 +47,12 @@ TEST(ConfigTest, DefaultsAreTheDocumentedValues) {
   EXPECT_EQ(c.simulator.hosts, 0);
   EXPECT_EQ(c.simulator.seed, 42u);
   EXPECT_EQ(c.simulator.scenarios_per_hour, 0.0);
-  EXPECT_EQ(c.simulator.backfill_ns, 3600 * kNanosPerSecond);
+  EXPECT_EQ(c.simulator.backfill_ns, 24 * 3600 * kNanosPerSecond);
   EXPECT_EQ(c.features.windows_ns, (std::vector<int64_t>{60 * kNanosPerSecond, 300 * kNanosPerSecond, 900 * kNanosPerSecond}));
   EXPECT_EQ(c.features.ewma_half_life_ns, 30 * kNanosPerSecond);
   EXPECT_EQ(c.detector.warmup_ns, 600 * kNanosPerSecond);
   EXPECT_EQ(c.detector.retrain_interval_ns, 3600 * kNanosPerSecond);
-  EXPECT_EQ(c.detector.training_window_ns, 6 * 3600 * kNanosPerSecond);
+  EXPECT_EQ(c.detector.training_window_ns, 24 * 3600 * kNanosPerSecond);
   EXPECT_EQ(c.detector.trees, 100);
   EXPECT_EQ(c.detector.sample_size, 256);
   EXPECT_EQ(c.detector.seed, 42u);
