@@ -1,4 +1,4 @@
-// tsdb_crash_child DATA_DIR SEED: ingests into a Tsdb until killed, writing "series_index last_ts\n" to
+// tsdb_crash_child DATA_DIR SEED [interval]: ingests into a Tsdb until killed, writing "series_index last_ts\n" to
 // stdout after every acknowledged batch. Used by tsdb_crash_test, which kill -9s it at random points.
 // Series i (i in 0..7) gets timestamps kBase + k for k = 0, 1, 2, ... with value ValueOf(i, k).
 
@@ -20,8 +20,8 @@ using namespace foresight;
 using namespace foresight::storage::tsdb;
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s DATA_DIR SEED\n", argv[0]);
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: %s DATA_DIR SEED [interval]\n", argv[0]);
     return 2;
   }
   const uint64_t seed = std::strtoull(argv[2], nullptr, 10);
@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   o.segment_max_bytes = 16 << 10;
   o.maintenance_interval = std::chrono::milliseconds(7);
   o.checkpoint_interval = std::chrono::milliseconds(40);
+  // "interval": acknowledged once written to the kernel, which must survive kill -9 as well.
+  if (argc == 4 && std::string(argv[3]) == "interval") o.fsync_policy = FsyncPolicy::kInterval;
   auto db = Tsdb::Open(o, SystemClock::Get());
   if (!db.ok()) {
     std::fprintf(stderr, "open: %s\n", db.status().ToString().c_str());
@@ -71,8 +73,12 @@ int main(int argc, char** argv) {
       }
       std::string line;
       for (auto [i, k] : acked) line += std::to_string(i) + " " + std::to_string(k) + "\n";
-      std::lock_guard lock(out_mu);
-      if (::write(1, line.data(), line.size()) != static_cast<ssize_t>(line.size())) std::_Exit(1);
+      {
+        std::lock_guard lock(out_mu);
+        if (::write(1, line.data(), line.size()) != static_cast<ssize_t>(line.size())) std::_Exit(1);
+      }
+      // Paces kInterval runs (otherwise ~10x faster than kEveryBatch) so the verification stays quick.
+      std::this_thread::sleep_for(std::chrono::microseconds(300));
     }
   };
   std::jthread a(worker, 0);

@@ -27,7 +27,7 @@ std::string ChildPath() {
 }
 
 // Runs the child until `run_ms` after its first acknowledgement, kills it, and returns everything it reported.
-std::string RunAndKill(const std::string& dir, uint64_t seed, int run_ms) {
+std::string RunAndKill(const std::string& dir, uint64_t seed, int run_ms, bool interval) {
   int fds[2];
   EXPECT_EQ(::pipe(fds), 0);
   const std::string child = ChildPath();
@@ -37,7 +37,8 @@ std::string RunAndKill(const std::string& dir, uint64_t seed, int run_ms) {
     ::dup2(fds[1], 1);
     ::close(fds[0]);
     ::close(fds[1]);
-    ::execl(child.c_str(), child.c_str(), dir.c_str(), seed_str.c_str(), static_cast<char*>(nullptr));
+    ::execl(child.c_str(), child.c_str(), dir.c_str(), seed_str.c_str(), interval ? "interval" : "batch",
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(fds[1]);
@@ -76,7 +77,8 @@ TEST(TsdbCrashTest, EveryAcknowledgedSampleSurvivesKill9) {
   uint64_t total_checked = 0;
   for (int it = 0; it < kIterations; ++it) {
     const int run_ms = static_cast<int>(rng() % 250);
-    std::string out = RunAndKill(dir.path(), rng(), run_ms);
+    // Alternate the fsync policies: both acknowledge only what survives a process crash.
+    std::string out = RunAndKill(dir.path(), rng(), run_ms, it % 2 == 1);
     std::istringstream lines(out);
     int i;
     int64_t k;
