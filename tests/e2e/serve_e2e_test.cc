@@ -77,7 +77,20 @@ TEST_F(ServeE2ETest, InjectedFailureAlertsRightEntityAndRestartKeepsState) {
   EXPECT_GE(real, 1);
   ASSERT_FALSE(target.empty()) << entities.dump();
 
-  // The backfilled hour trains every simulated entity without waiting for live warm-up.
+  // POST /collect runs a collection now; the series index and self-metrics reflect it.
+  auto collect = HttpCall(port_, "POST", "/collect");
+  ASSERT_EQ(collect.status, 200) << collect.body;
+  EXPECT_GT(json::parse(collect.body)["data"]["samples"].get<int>(), 0);
+  json series = GetJson(port_, "/api/v1/series?match=memory_used_percent%7Bsimulated%3D%22true%22%7D");
+  EXPECT_EQ(series["total"].get<int>(), 6) << series.dump();
+  json host_series = GetJson(port_, "/api/v1/series?match=host_memory_used_percent");
+  EXPECT_EQ(host_series["total"].get<int>(), 1) << host_series.dump();
+  auto metrics = HttpCall(port_, "GET", "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("# TYPE foresight_samples_ingested_total counter"), std::string::npos);
+  EXPECT_NE(metrics.headers.find("text/plain; version=0.0.4"), std::string::npos);
+
+  // The backfilled day trains every simulated entity without waiting for live warm-up.
   ASSERT_TRUE(WaitFor([&] {
     json m = GetJson(port_, "/api/v1/models?entity=" + target);
     return m.contains("data") && !m["data"].empty();
