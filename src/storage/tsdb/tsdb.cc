@@ -175,7 +175,8 @@ Tsdb::~Tsdb() {
     maintenance_.join();
   }
   if (segments_ != nullptr) {
-    Status s = Checkpoint();
+    // Without a WAL, heads survive a clean close only as (possibly short) persisted chunks.
+    Status s = wal_ ? Checkpoint() : SealAll();
     if (!s.ok()) log_->error("tsdb: checkpoint at close failed: {}", s.ToString());
     if (unsynced_series_.load() && !(s = index_->Sync()).ok()) {
       log_->error("tsdb: syncing the series index at close failed: {}", s.ToString());

@@ -47,8 +47,8 @@ struct TsdbOptions {
   // Durability of Append (see FsyncPolicy in wal.h).
   FsyncPolicy fsync_policy = FsyncPolicy::kEveryBatch;
   std::chrono::milliseconds fsync_interval{100};  // kInterval only: fdatasync period.
-  // false: no write-ahead log. Head chunks are then lost on a crash (Append acknowledges from memory);
-  // for benchmarks and scratch stores only.
+  // false: no write-ahead log. Head chunks are then lost on a crash (Append acknowledges from memory)
+  // and sealed early at a clean close; for benchmarks and scratch stores only.
   bool wal = true;
 
   // A head chunk is sealed when it holds chunk_max_samples samples, reaches chunk_max_bytes encoded,
@@ -83,7 +83,8 @@ class Tsdb final : public SampleStore {
   // Resolve of a new series costs one fsync under kEveryBatch (so creating thousands of series at
   // start-up is disk-bound); under kInterval it is synced by the maintenance thread within a second.
   static Result<std::unique_ptr<Tsdb>> Open(const TsdbOptions& options, Clock& clock);
-  // Stops maintenance, persists sealed chunks and checkpoints the WAL (errors are logged).
+  // Stops maintenance, persists sealed chunks and checkpoints the WAL (without a WAL: seals and persists
+  // every head). Errors are logged.
   ~Tsdb() override;
 
   Result<SeriesId> Resolve(const Labels& labels) override;

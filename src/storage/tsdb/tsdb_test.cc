@@ -556,6 +556,37 @@ TEST_F(TsdbTest, IntervalFsyncPolicyStillRecoversAfterClose) {
   EXPECT_EQ(ReadAll(*db, id).size(), 2u);
 }
 
+TEST_F(TsdbTest, SeriesCreatedUnderIntervalPolicySurviveReopen) {
+  auto o = Options();
+  o.fsync_policy = FsyncPolicy::kInterval;
+  SeriesId id;
+  {
+    auto db = OpenDb(o);
+    id = MustResolve(*db, R"(m{a="1"})");
+    ASSERT_TRUE(db->Flush().ok());  // also fsyncs the series rows committed without sync
+  }
+  auto db = OpenDb(o);
+  EXPECT_EQ(MustResolve(*db, R"(m{a="1"})"), id);
+}
+
+TEST_F(TsdbTest, WithoutWalACleanCloseSealsTheHeads) {
+  auto o = Options();
+  o.wal = false;
+  SeriesId id;
+  {
+    auto db = OpenDb(o);
+    id = MustResolve(*db, "m");
+    std::vector<Sample> batch;
+    for (int i = 0; i < 130; ++i) batch.push_back({id, kT0 + i, 1.0});
+    ASSERT_TRUE(db->Append(batch).ok());
+    EXPECT_EQ(db->stats().wal_bytes, 0u);
+    EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/wal"));
+  }
+  auto db = OpenDb(o);
+  EXPECT_EQ(ReadAll(*db, id).size(), 130u);
+  EXPECT_EQ(db->stats().chunks, 2u);
+}
+
 TEST_F(TsdbTest, OpenRejectsBadOptions) {
   TsdbOptions o;
   EXPECT_EQ(Tsdb::Open(o, clock_).status().code(), StatusCode::kInvalidArgument);

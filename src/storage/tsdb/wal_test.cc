@@ -146,5 +146,49 @@ TEST(WalTest, CheckpointReplacesCoveredSegments) {
   EXPECT_EQ(got[1].ts_ns, 2);       // from the later segment; segment 1 is gone
 }
 
+TEST(WalTest, CorruptCheckpointRecordIsReportedAndRecordsBeforeItSurvive) {
+  TempDir dir;
+  CapturingLogger log;
+  WalOptions o{dir.path(), FsyncPolicy::kEveryBatch, std::chrono::milliseconds(100), log.logger};
+  {
+    std::unique_ptr<Wal> wal;
+    ReplayAll(o, &wal);
+    auto upto = wal->Rotate();
+    ASSERT_TRUE(upto.ok());
+    std::string recs;
+    for (int i = 0; i < 3; ++i) {
+      Sample x{1, i, 1.0 * i};
+      Wal::FrameRecord(WalRecordType::kSamples, std::string_view(reinterpret_cast<const char*>(&x), sizeof x), &recs);
+    }
+    ASSERT_TRUE(wal->WriteCheckpoint(*upto, recs).ok());
+  }
+  std::filesystem::path cp;
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) {
+    if (e.path().filename().string().starts_with("checkpoint.")) cp = e.path();
+  }
+  ASSERT_FALSE(cp.empty());
+  FlipByte(cp.string(), 8 + 33 + 9 + 3);  // inside the second record's payload
+  auto got = ReplayAll(o);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].ts_ns, 0);
+  EXPECT_NE(log.text().find("checkpoint"), std::string::npos) << log.text();
+}
+
+TEST(WalTest, SegmentWithTornHeaderIsIgnored) {
+  TempDir dir;
+  CapturingLogger log;
+  WalOptions o{dir.path(), FsyncPolicy::kEveryBatch, std::chrono::milliseconds(100), log.logger};
+  {
+    std::unique_ptr<Wal> wal;
+    ReplayAll(o, &wal);
+    Sample x{1, 5, 5};
+    ASSERT_TRUE(wal->AppendSamples(std::span<const Sample>(&x, 1)).ok());
+  }
+  { std::ofstream(dir.path() + "/00000099.wal") << "FSW"; }  // a crash while creating a segment
+  auto got = ReplayAll(o);
+  EXPECT_EQ(got.size(), 1u);
+  EXPECT_NE(log.text().find("torn or bad header"), std::string::npos) << log.text();
+}
+
 }  // namespace
 }  // namespace foresight::storage::tsdb
