@@ -54,8 +54,39 @@ int InitialScale(double v) {
   return 0;
 }
 
-// Variable-width signed field used for timestamp delta-of-delta: '0' | '10'+14 | '110'+24 | '1110'+36 | '1111'+64.
+// Variable-width signed field used for timestamp delta-of-delta, in units of 10^unit_exp ns:
+// '0' | '10'+14 | '110'+24 | '1110'+36, and the escape '1111' (see WriteTimestampDod).
 constexpr int kTsWidths[] = {14, 24, 36};
+constexpr int kMaxUnitExp = 18;
+constexpr int64_t kPow10i[kMaxUnitExp + 1] = {1,
+                                             10,
+                                             100,
+                                             1'000,
+                                             10'000,
+                                             100'000,
+                                             1'000'000,
+                                             10'000'000,
+                                             100'000'000,
+                                             1'000'000'000,
+                                             10'000'000'000,
+                                             100'000'000'000,
+                                             1'000'000'000'000,
+                                             10'000'000'000'000,
+                                             100'000'000'000'000,
+                                             1'000'000'000'000'000,
+                                             10'000'000'000'000'000,
+                                             100'000'000'000'000'000,
+                                             1'000'000'000'000'000'000};
+
+// Number of trailing decimal zeros of x != 0, capped at kMaxUnitExp.
+int DecimalZeros(int64_t x) {
+  int k = 0;
+  while (k < kMaxUnitExp && x % 10 == 0) {
+    x /= 10;
+    ++k;
+  }
+  return k;
+}
 // ... and for the integer delta-of-delta of values: '0' | '10'+6 | '110'+13 | '1110'+24 | '1111'+64.
 constexpr int kIntWidths[] = {6, 12, 19};
 
@@ -144,6 +175,34 @@ std::string ChunkEncoder::Bytes() const {
   return out;
 }
 
+void ChunkEncoder::WriteTimestampDod(int64_t dod) {
+  if (dod == 0) {
+    WriteBits(0, 1);
+    return;
+  }
+  // Timestamps with ms or s precision have dods that are multiples of 10^6 or 10^9 ns: code them in that
+  // unit. The unit drops as soon as a dod needs it to, and rises when a dod shows 3+ more decimal zeros.
+  const int k = DecimalZeros(dod);
+  if (k >= unit_exp_ && k < unit_exp_ + 3) {
+    const int64_t x = dod / kPow10i[unit_exp_];
+    for (int i = 0; i < 3; ++i) {
+      if (FitsSigned(x, kTsWidths[i])) {
+        WriteBits((0b1110ULL >> (2 - i)) & ~1ULL, i + 2);  // '10', '110', '1110'
+        WriteBits(static_cast<uint64_t>(x), kTsWidths[i]);
+        return;
+      }
+    }
+    WriteBits(0b11110, 5);  // '1111' '0': raw 64-bit dod in ns
+    WriteBits(static_cast<uint64_t>(dod), 64);
+    return;
+  }
+  // '1111' '1' + 5-bit unit exponent + the dod in the new unit (a plain var field).
+  WriteBits(0b11111, 5);
+  WriteBits(static_cast<uint64_t>(k), 5);
+  unit_exp_ = k;
+  WriteVar([this](uint64_t v, int n) { WriteBits(v, n); }, dod / kPow10i[k], kTsWidths);
+}
+
 void ChunkEncoder::Append(TimestampNs ts_signed, double value) {
   const auto ts = static_cast<uint64_t>(ts_signed);
   const uint64_t bits = BitsOf(value);
@@ -158,7 +217,7 @@ void ChunkEncoder::Append(TimestampNs ts_signed, double value) {
     prev_idelta_ = 0;
   } else {
     const uint64_t delta = ts - prev_ts_;
-    WriteVar(write, static_cast<int64_t>(delta - prev_delta_), kTsWidths);
+    WriteTimestampDod(static_cast<int64_t>(delta - prev_delta_));
     prev_delta_ = delta;
 
     const uint64_t x = bits ^ prev_bits_;
@@ -311,7 +370,27 @@ bool ChunkDecoder::Next(TimestampNs* ts_out, double* value_out) {
     is_int = AsScaled(v, scale_, &ival);
     prev_idelta_ = 0;
   } else {
-    const auto dod = static_cast<uint64_t>(ReadVar(rd, kTsWidths));
+    uint64_t dod;
+    if (!ReadBit()) {
+      dod = 0;
+    } else {
+      int i = 0;
+      while (i < 3 && ReadBit()) ++i;
+      if (i < 3) {
+        dod = static_cast<uint64_t>(SignExtend(ReadBits(kTsWidths[i]), kTsWidths[i])) *
+              static_cast<uint64_t>(kPow10i[unit_exp_]);
+      } else if (!ReadBit()) {
+        dod = ReadBits(64);
+      } else {
+        const int k = static_cast<int>(ReadBits(5));
+        if (k > kMaxUnitExp) {
+          error_ = true;
+          return false;
+        }
+        unit_exp_ = k;
+        dod = static_cast<uint64_t>(ReadVar(rd, kTsWidths)) * static_cast<uint64_t>(kPow10i[k]);
+      }
+    }
     prev_delta_ += dod;
     ts = prev_ts_ + prev_delta_;
     if (!ReadBit()) {  // '0': same value

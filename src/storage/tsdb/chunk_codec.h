@@ -50,6 +50,7 @@ class ChunkEncoder {
 
  private:
   void WriteBits(uint64_t v, int n);
+  void WriteTimestampDod(int64_t dod);
 
   std::string buf_;       // complete 64-bit words, big-endian bit order
   uint64_t acc_ = 0;      // pending bits, right-aligned
@@ -63,6 +64,7 @@ class ChunkEncoder {
   bool prev_int_ = false;    // previous value is a decimal-scaled integer at scale_
   int64_t prev_ival_ = 0;
   int64_t prev_idelta_ = 0;
+  int unit_exp_ = 0;         // timestamp dods are coded in units of 10^unit_exp_ ns
   int scale_ = 0;            // values are tried as integers / 10^scale_
   int rescale_budget_ = 4;   // failed searches for a finer scale before giving up (encoder only)
   double FromBitsPrev() const {
@@ -112,6 +114,7 @@ class ChunkDecoder {
   int64_t prev_ival_ = 0;
   int64_t prev_idelta_ = 0;
   int scale_ = 0;
+  int unit_exp_ = 0;
 };
 
 // Decodes a whole chunk, appending to *out. Returns false if the data is malformed.

@@ -151,6 +151,37 @@ TEST(ChunkCodecTest, TwoDecimalGaugeCostsAboutTwoBytes) {
   EXPECT_LE(enc.size_bytes(), 16u + 240 * 2);
 }
 
+TEST(ChunkCodecTest, MillisecondTimestampsAreCodedInMilliseconds) {
+  // 10 s scrapes stamped with ms precision and a few ms of jitter, constant value.
+  std::mt19937_64 rng(11);
+  ChunkEncoder enc;
+  std::vector<std::pair<TimestampNs, double>> in;
+  for (int i = 0; i < 240; ++i) {
+    const TimestampNs ts = 1'700'000'000'000'000'000 + i * 10'000'000'000LL + static_cast<int64_t>(rng() % 8) * 1'000'000;
+    enc.Append(ts, 1.0);
+    in.emplace_back(ts, 1.0);
+  }
+  // '10' + 14 bits per timestamp (instead of 40 bits in nanoseconds) + 1 bit per value.
+  EXPECT_LE(enc.size_bytes(), 16u + 240 * 17 / 8 + 16);
+  ExpectRoundTrip(in);
+}
+
+TEST(ChunkCodecTest, RoundTripsTimestampsWithChangingPrecision) {
+  for (uint64_t seed = 300; seed < 330; ++seed) {
+    std::mt19937_64 rng(seed);
+    std::vector<std::pair<TimestampNs, double>> in;
+    TimestampNs ts = static_cast<TimestampNs>(rng() >> 2);
+    for (int i = 0; i < 300; ++i) {
+      const int64_t unit = std::vector<int64_t>{1, 1000, 1'000'000, 1'000'000'000, 10'000'000'000}[rng() % 5];
+      ts += unit * static_cast<int64_t>(rng() % 2000) - (rng() % 7 == 0 ? unit * 3000 : 0);
+      if (rng() % 50 == 0) ts = static_cast<TimestampNs>(rng());  // any jump, wrapping
+      in.emplace_back(ts, static_cast<double>(i));
+    }
+    SCOPED_TRACE(seed);
+    ExpectRoundTrip(in);
+  }
+}
+
 TEST(ChunkCodecTest, ConstantSeriesCostsAboutTwoBitsPerSample) {
   ChunkEncoder enc;
   for (int i = 0; i < 1000; ++i) enc.Append(1'700'000'000'000'000'000 + i * 1'000'000'000LL, 42.5);

@@ -50,9 +50,10 @@ std::vector<Series> SyntheticMix(int series, int samples, uint64_t seed) {
 }
 
 // Reads every number of /proc/stat, /proc/meminfo, /proc/diskstats and /proc/net/dev every `interval`
-// for `ticks` ticks; one series per (file, line, column). `aligned` stamps samples at the nominal tick
-// (as a collector scheduling on a fixed tick would), otherwise at the real read time (ns jitter).
-std::vector<Series> ProcCapture(int ticks, std::chrono::milliseconds interval, bool aligned) {
+// for `ticks` ticks; one series per (file, line, column). Timestamps (`stamp`): 0 the real read time in
+// ns (jitter), 1 the nominal tick (as a collector scheduling on a fixed tick would), 2 the real read time
+// rounded to ms (as Prometheus-style sources send).
+std::vector<Series> ProcCapture(int ticks, std::chrono::milliseconds interval, int stamp) {
   static std::map<std::string, Series> real;
   static std::map<std::string, Series> nominal;
   static int captured = 0;
@@ -93,7 +94,12 @@ std::vector<Series> ProcCapture(int ticks, std::chrono::milliseconds interval, b
     captured = ticks;
   }
   std::vector<Series> out;
-  for (auto& [k, s] : aligned ? nominal : real) out.push_back(s);
+  for (auto& [k, s] : stamp == 1 ? nominal : real) {
+    out.push_back(s);
+    if (stamp == 2) {
+      for (auto& [ts, v] : out.back()) ts = ts / kNanosPerMilli * kNanosPerMilli;
+    }
+  }
   return out;
 }
 
@@ -153,13 +159,13 @@ void BM_BytesPerSampleKind(benchmark::State& state) {
 BENCHMARK(BM_BytesPerSampleKind)->DenseRange(0, 5)->ArgName("kind")->Unit(benchmark::kMillisecond);
 
 void BM_BytesPerSampleProc(benchmark::State& state) {
-  auto cap = ProcCapture(1000, std::chrono::milliseconds(10), state.range(0) != 0);
+  auto cap = ProcCapture(1000, std::chrono::milliseconds(10), static_cast<int>(state.range(0)));
   Compressed c;
   for (auto _ : state) c = Compress(cap, 480);
   ReportBytes(state, c);
   state.counters["series"] = static_cast<double>(cap.size());
 }
-BENCHMARK(BM_BytesPerSampleProc)->Arg(0)->Arg(1)->ArgName("aligned_ts")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BytesPerSampleProc)->Arg(0)->Arg(1)->Arg(2)->ArgName("stamp")->Unit(benchmark::kMillisecond);
 
 void BM_Encode(benchmark::State& state) {
   auto mix = SyntheticMix(60, 480, 2);
