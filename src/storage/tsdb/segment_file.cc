@@ -132,6 +132,7 @@ Result<int> SegmentFiles::ReadFd(uint32_t segment) const {
   if (it != read_fds_.end()) return it->second;
   const std::string path = PathOf(segment);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return Status::DataLoss("segment file missing", path);
   if (fd < 0) return ErrnoStatus("segment open", path);
   read_fds_.emplace(segment, fd);
   return fd;
@@ -142,7 +143,7 @@ Status SegmentFiles::Read(const ChunkLocation& loc, SeriesId series, uint32_t co
   std::string rec(loc.length, '\0');
   {
     // Shared lock: RemoveSegment must not close the fd under a concurrent pread.
-    FS_RETURN_IF_ERROR(ReadFd(loc.segment).status());
+    if (auto fd = ReadFd(loc.segment); !fd.ok()) return fd.status();
     std::shared_lock lock(read_mu_);
     auto it = read_fds_.find(loc.segment);
     if (it == read_fds_.end()) return Status::NotFound("segment removed", PathOf(loc.segment));

@@ -56,7 +56,8 @@ class SegmentFiles {
   // Appends the chunks and fdatasyncs; returns their locations in the same order. Errors: Unavailable.
   Result<std::vector<ChunkLocation>> Write(const std::vector<ChunkToWrite>& chunks);
   // Reads and verifies one chunk; *data receives the encoded chunk bytes.
-  // Errors: DataLoss (checksum or header mismatch), Unavailable (I/O).
+  // Errors: DataLoss (checksum or header mismatch, segment file missing), Unavailable (I/O),
+  // NotFound (the segment was removed by retention meanwhile).
   Status Read(const ChunkLocation& loc, SeriesId series, uint32_t count, std::string* data) const;
   // Deletes a segment no chunk refers to any more (never the one being written).
   Status RemoveSegment(uint32_t segment);

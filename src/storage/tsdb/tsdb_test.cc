@@ -285,6 +285,26 @@ TEST_F(TsdbTest, CorruptChunkIsSkippedWithWarningOthersIntact) {
   EXPECT_NE(log_.text().find("corrupt chunk"), std::string::npos) << log_.text();
 }
 
+TEST_F(TsdbTest, MissingSegmentFileIsDataLossNotAnError) {
+  SeriesId id;
+  {
+    auto db = OpenDb();
+    id = MustResolve(*db, "m");
+    std::vector<Sample> batch;
+    for (int i = 0; i < 130; ++i) batch.push_back({id, kT0 + i, 1.0 * i});
+    ASSERT_TRUE(db->Append(batch).ok());
+    ASSERT_TRUE(db->PersistChunks().ok());
+  }
+  auto db = OpenDb();
+  for (auto& e : std::filesystem::directory_iterator(dir_.path() + "/chunks")) {
+    if (std::filesystem::file_size(e.path()) > 8) std::filesystem::remove(e.path());
+  }
+  auto got = ReadAll(*db, id);
+  EXPECT_EQ(got.size(), 10u);  // the head survives; the persisted chunk is reported lost
+  EXPECT_EQ(db->corrupt_chunks(), 1u);
+  EXPECT_NE(log_.text().find("segment file missing"), std::string::npos) << log_.text();
+}
+
 TEST_F(TsdbTest, HalfWrittenChunkAtSegmentEndIsCutOff) {
   SeriesId id;
   {
