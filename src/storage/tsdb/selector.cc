@@ -144,7 +144,10 @@ Result<CompiledMatchers> CompiledMatchers::Compile(std::span<const LabelMatcher>
     if (m.op == MatchOp::kRegexMatch || m.op == MatchOp::kRegexNoMatch) {
       FS_ASSIGN_OR_RETURN(cm.re, cache.Get(m.value));
     }
-    if (m.op == MatchOp::kEqual && m.name == kMetricNameLabel && !m.value.empty()) out.metric_equal_ = m.value;
+    if (m.op == MatchOp::kEqual && !m.value.empty()) {
+      out.equalities_.emplace_back(m.name, m.value);
+      if (m.name == kMetricNameLabel) out.metric_equal_ = m.value;
+    }
     out.ms_.push_back(std::move(cm));
   }
   return out;

@@ -37,8 +37,11 @@ class CompiledMatchers {
   static Result<CompiledMatchers> Compile(std::span<const LabelMatcher> matchers, RegexCache& cache);
   // A missing label matches as the empty string, as in Prometheus.
   bool Matches(const Labels& labels) const;
-  // The metric name if some matcher is __name__="x" (lets Select use its name index), else "".
+  // The metric name if some matcher is __name__="x", else "".
   const std::string& metric_equal() const { return metric_equal_; }
+  // The (name, value) pairs of the equality matchers with a non-empty value: every matching series has
+  // all of them, so Select can start from the smallest postings list.
+  const std::vector<std::pair<std::string, std::string>>& equalities() const { return equalities_; }
 
  private:
   struct M {
@@ -47,6 +50,7 @@ class CompiledMatchers {
   };
   std::vector<M> ms_;
   std::string metric_equal_;
+  std::vector<std::pair<std::string, std::string>> equalities_;
 };
 
 }  // namespace foresight::storage::tsdb

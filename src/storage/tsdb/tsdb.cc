@@ -197,7 +197,10 @@ Tsdb::Series* Tsdb::AddSeries(SeriesId id, Labels labels, const std::string& key
   std::unique_lock lock(series_mu_);
   if (by_id_.size() <= id) by_id_.resize(id + 1);
   by_key_[key] = id;
-  by_metric_[std::string(raw->labels.metric())].push_back(id);
+  for (const auto& l : raw->labels) {
+    auto& ids = postings_[l.name][l.value];
+    ids.insert(std::upper_bound(ids.begin(), ids.end(), id), id);  // ids arrive ascending; stay sorted
+  }
   by_id_[id] = std::move(s);
   return raw;
 }
@@ -301,11 +304,18 @@ Result<std::vector<SeriesInfo>> Tsdb::Select(std::span<const LabelMatcher> match
     const Series* s = id < by_id_.size() ? by_id_[id].get() : nullptr;
     if (s != nullptr && cm.Matches(s->labels)) out.push_back(SeriesInfo{id, s->labels});
   };
-  if (!cm.metric_equal().empty()) {
-    auto it = by_metric_.find(cm.metric_equal());
-    if (it != by_metric_.end()) {
-      for (SeriesId id : it->second) consider(id);
+  // Start from the smallest postings list of an equality matcher; otherwise scan every series.
+  const std::vector<SeriesId>* candidates = nullptr;
+  for (const auto& [name, value] : cm.equalities()) {
+    static const std::vector<SeriesId> kNone;
+    const std::vector<SeriesId>* ids = &kNone;
+    if (auto n = postings_.find(name); n != postings_.end()) {
+      if (auto v = n->second.find(value); v != n->second.end()) ids = &v->second;
     }
+    if (candidates == nullptr || ids->size() < candidates->size()) candidates = ids;
+  }
+  if (candidates != nullptr) {
+    for (SeriesId id : *candidates) consider(id);
   } else {
     for (SeriesId id = 0; id < by_id_.size(); ++id) consider(id);
   }

@@ -169,7 +169,8 @@ class Tsdb final : public SampleStore {
   mutable std::shared_mutex series_mu_;  // guards the maps below (not the Series' contents)
   std::vector<std::unique_ptr<Series>> by_id_;
   std::unordered_map<std::string, SeriesId> by_key_;
-  std::unordered_map<std::string, std::vector<SeriesId>> by_metric_;
+  // Postings: label name -> value -> ids (ascending), for equality matchers in Select.
+  std::unordered_map<std::string, std::unordered_map<std::string, std::vector<SeriesId>>> postings_;
   std::mutex resolve_mu_;  // serialises series creation
   std::atomic<bool> unsynced_series_{false};  // kInterval: series rows not yet fsynced
 

@@ -358,6 +358,42 @@ TEST_F(TsdbTest, SelectByMatchers) {
   EXPECT_EQ(db->Select(bad).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(TsdbTest, SelectAgreesWithBruteForceOnRandomSelectors) {
+  auto db = OpenDb();
+  std::mt19937_64 rng(77);
+  std::vector<std::pair<SeriesId, Labels>> all;
+  const char* metrics[] = {"cpu", "mem", "disk"};
+  for (int i = 0; i < 300; ++i) {
+    Labels l({{"__name__", metrics[rng() % 3]}, {"host", "h" + std::to_string(rng() % 10)}});
+    if (rng() % 2) l.Set("dc", rng() % 2 ? "eu" : "us");
+    auto id = db->Resolve(l);
+    ASSERT_TRUE(id.ok());
+    if (std::none_of(all.begin(), all.end(), [&](auto& p) { return p.first == *id; })) all.emplace_back(*id, l);
+  }
+  tsdb::RegexCache cache;
+  for (int q = 0; q < 200; ++q) {
+    std::vector<LabelMatcher> ms;
+    const int n = 1 + static_cast<int>(rng() % 3);
+    for (int k = 0; k < n; ++k) {
+      static const char* names[] = {"__name__", "host", "dc", "absent"};
+      static const char* values[] = {"cpu", "h3", "eu", "", "h[1-3]", "c.*", "us|eu", "nothing"};
+      ms.push_back({names[rng() % 4], static_cast<MatchOp>(rng() % 4), values[rng() % 8]});
+    }
+    auto got = db->Select(ms);
+    ASSERT_TRUE(got.ok());
+    auto cm = CompiledMatchers::Compile(ms, cache);
+    ASSERT_TRUE(cm.ok());
+    std::vector<SeriesId> want;
+    for (auto& [id, l] : all) {
+      if (cm->Matches(l)) want.push_back(id);
+    }
+    std::sort(want.begin(), want.end());
+    std::vector<SeriesId> ids;
+    for (auto& s : *got) ids.push_back(s.id);
+    ASSERT_EQ(ids, want) << "query " << q;
+  }
+}
+
 TEST_F(TsdbTest, ScanStreamsBatchesAndStopsEarly) {
   auto db = OpenDb();
   SeriesId id = MustResolve(*db, "m");
