@@ -6,6 +6,8 @@
 namespace foresight::app {
 namespace {
 
+constexpr double kLevelRelativeFloor = 0.5;
+
 double Quantile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   size_t k = static_cast<size_t>(std::clamp(q, 0.0, 1.0) * static_cast<double>(v.size() - 1));
@@ -46,7 +48,22 @@ Result<DeviationModel> DeviationModel::Fit(std::span<const double> rows, const s
     m.scale_.push_back(std::max(mad, floor));
     // Scoring divides by the feature's own tail so that heavy-tailed features (a trend that is flat
     // but for rare cleanups has a tiny MAD) do not dominate the maximum over features.
-    m.tail_.push_back(std::max(Quantile(dev, 0.999), std::max(mad, floor)));
+    double tail = std::max(Quantile(dev, 0.999), std::max(mad, floor));
+    // A level must also move by a practical amount: half its typical value. Without this, the EWMA of
+    // a noisy but steady rate (errors at 0.22 %) has so tight a spread that 0.33 % reads as 13 sd.
+    if (names[f].ends_with(".ewma")) tail = std::max(tail, kLevelRelativeFloor * std::fabs(med));
+    m.tail_.push_back(tail);
+  }
+  // A trend must also matter in practice: move the metric's typical level by half within an hour.
+  for (size_t i = 0; i < m.features_.size(); ++i) {
+    const std::string& name = names[m.features_[i]];
+    if (!name.ends_with(".slope_15m")) continue;
+    std::string level = name.substr(0, name.size() - std::string_view(".slope_15m").size()) + ".ewma";
+    for (size_t j = 0; j < m.features_.size(); ++j) {
+      if (names[m.features_[j]] == level) {
+        m.tail_[i] = std::max(m.tail_[i], kLevelRelativeFloor * std::fabs(m.center_[j]) / 3600.0);
+      }
+    }
   }
   std::vector<double> maxz;
   maxz.reserve(n);

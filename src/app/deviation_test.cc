@@ -28,8 +28,10 @@ TEST(DeviationModelTest, BlatantSingleMetricExcursionScoresCritical) {
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   std::vector<double> normal = {41, 0.0, 0.52, 123};
   std::vector<double> burst = {41, 0.0, 15.0, 123};  // error rate 30x its normal level
+  std::vector<double> jitter = {41, 0.0, 0.65, 123};  // +30 %: statistically rare, practically noise
   EXPECT_LT(m->Score(normal), 0.6);
   EXPECT_GE(m->Score(burst), 0.8);
+  EXPECT_LT(m->Score(jitter), 0.6);
   Deviation d = m->Max(burst);
   EXPECT_EQ(d.feature, 2u);
   EXPECT_GT(d.z, 50);

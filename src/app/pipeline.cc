@@ -316,11 +316,20 @@ Status Pipeline::Backfill() {
     return r.ok() ? Status::Ok() : r.status();
   };
   std::lock_guard lock(sim_mu_);
-  FS_RETURN_IF_ERROR(sim_->Backfill(from, now - options_.collect_interval_ns, options_.collect_interval_ns,
-                                    [&](std::span<const LabeledSample> batch) -> Status {
-                                      pending.insert(pending.end(), batch.begin(), batch.end());
-                                      return pending.size() >= 50'000 ? flush() : Status::Ok();
-                                    }));
+  // Catch up until the gap to the clock is under one interval: the first pass over a day of history
+  // takes tens of seconds, and a gap that long before the first live tick would make every
+  // time-weighted average lurch towards one noisy sample.
+  for (int pass = 0; pass < 5 && from < now; ++pass) {
+    TimestampNs until = now - now % options_.collect_interval_ns;
+    if (until < from) break;
+    FS_RETURN_IF_ERROR(sim_->Backfill(from, until, options_.collect_interval_ns,
+                                      [&](std::span<const LabeledSample> batch) -> Status {
+                                        pending.insert(pending.end(), batch.begin(), batch.end());
+                                        return pending.size() >= 50'000 ? flush() : Status::Ok();
+                                      }));
+    from = until + options_.collect_interval_ns;
+    now = clock_.NowNs();
+  }
   return flush();
 }
 
