@@ -328,6 +328,31 @@ void BM_ResolveNewSeries(benchmark::State& state) {
 }
 BENCHMARK(BM_ResolveNewSeries)->Arg(1)->Arg(2)->ArgName("mode")->Unit(benchmark::kMicrosecond);
 
+// Resolving series that already exist (the ingest hot path when it does not cache ids).
+void BM_ResolveExisting(benchmark::State& state) {
+  const std::string dir = BenchDir("resolve_existing");
+  spdlog::set_level(spdlog::level::warn);
+  FakeClock clock(kT0);
+  TsdbOptions o;
+  o.data_dir = dir;
+  o.fsync_policy = FsyncPolicy::kInterval;
+  auto db = std::move(Tsdb::Open(o, clock)).value();
+  std::vector<Labels> labels;
+  for (int s = 0; s < 1000; ++s) {
+    labels.push_back(Labels({{"__name__", "node_cpu_seconds_total"}, {"host", "web-" + std::to_string(s % 50)},
+                             {"cpu", std::to_string(s / 50)}, {"mode", "user"}}));
+    (void)db->Resolve(labels.back());
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(db->Resolve(labels[i++ % labels.size()]));
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  db.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_ResolveExisting);
+
 // 30 days of one series at 1 s (2,592,000 samples) read downsampled to 1000 buckets.
 void BM_ReadDownsampled30Days(benchmark::State& state) {
   struct Fixture {
