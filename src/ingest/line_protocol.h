@@ -1,0 +1,87 @@
+#pragma once
+// InfluxDB line protocol decoder: turns a write body (Telegraf, InfluxDB clients) into LabeledSamples,
+// and a gzip helper for `Content-Encoding: gzip` bodies. README.md ("Line protocol") has the mapping.
+//
+//   weather,location=us-midwest,station=a\ 1 temperature=82,humidity=71i,ok=t,note="x" 1465839830100400200
+//
+// becomes weather_temperature{location="us-midwest",station="a 1"} 82, weather_humidity{...} 71 and
+// weather_ok{...} 1 at that timestamp; the string field "note" is skipped and counted.
+//
+// Strict: a line is taken whole or not at all, and every malformed line is reported (the first one by
+// number and cause), while the good lines of the same body are still decoded — the caller answers 400
+// naming the first bad line, as InfluxDB does, after storing the rest.
+//
+// Pure functions, no state: thread-safe.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "core/types.h"
+
+namespace foresight::ingest {
+
+struct LineProtocolOptions {
+  // Unit of the timestamps in the body: "ns", "us", "ms" or "s" (InfluxDB's `precision` parameter).
+  // Anything else: the whole body is refused (first_error with line 0; see DecodeLineProtocol).
+  std::string precision = "ns";
+  // A longer line (without its "\n"/"\r\n") is a bad line: it is skipped whole and reported.
+  size_t max_line_bytes = 64 * 1024;
+  // Labels per sample, __name__ included (so at most max_labels - 1 tags). More: a bad line.
+  size_t max_labels = kMaxLabels;
+  // The timestamp of lines that have none (the caller passes the receive time, as InfluxDB does).
+  TimestampNs default_ts = 0;
+};
+
+struct LineError {
+  size_t line = 0;      // 1-based physical line in the body; 0 = the request itself (bad precision)
+  std::string message;  // complete and ready to return: "line 3: invalid field value \"12x\" for field \"temp\""
+};
+
+struct DecodeResult {
+  size_t lines = 0;      // lines holding a point: not blank, not a # comment (each is a point or bad)
+  size_t points = 0;     // lines decoded (their samples were appended)
+  size_t samples = 0;    // samples appended to `out`
+  size_t skipped_string_fields = 0;  // string fields seen on decoded lines (not stored, not an error)
+  std::optional<LineError> first_error;  // the first bad line, if any
+  size_t bad_lines = 0;  // lines - points
+  bool ok() const { return !first_error.has_value(); }
+};
+
+// Decodes `body` and appends one LabeledSample per numeric or boolean field of each good line to `out`
+// (never clears it). Lines end in "\n" or "\r\n"; blank lines and lines whose first non-space character
+// is '#' are skipped.
+//
+// Mapping (README.md): metric name <measurement>_<field> (a field named "value" gives <measurement>),
+// with every character outside [a-zA-Z0-9_:] replaced by '_' (one '_' per UTF-8 character) and a leading
+// digit prefixed by '_'; tags become labels with keys sanitised the same way (':' is replaced too);
+// floats, integers (`i`), unsigned (`u`) as double; booleans as 1/0; strings skipped. The timestamp is
+// converted from `precision` to ns.
+//
+// Bad lines (each reported as "line N: <cause>"): missing measurement, tag key, tag value, field set,
+// field key or field value; a tag without '='; a tag key that sanitises to "__name__"; two tags or two
+// fields that sanitise to the same label or metric name; an invalid or out-of-range number, an unknown
+// boolean, an unterminated string or text after a string; an invalid or out-of-range timestamp; text
+// after the timestamp; too many tags; a line longer than max_line_bytes. A line is never split inside a
+// quoted string: "\n" always ends a line (line protocol does not allow newlines in values).
+//
+// An unsupported precision decodes nothing and reports LineError{0, "invalid precision \"x\" ..."};
+// callers that want a separate check call ParsePrecision() first.
+DecodeResult DecodeLineProtocol(std::string_view body, const LineProtocolOptions& options,
+                                std::vector<LabeledSample>* out);
+
+// Nanoseconds per unit of `precision` ("ns" 1, "us" 1e3, "ms" 1e6, "s" 1e9).
+// Errors: InvalidArgument naming the accepted values.
+Result<int64_t> ParsePrecision(std::string_view precision);
+
+// Decompresses a gzip body (RFC 1952; concatenated members are joined, as gzip -d does).
+// Errors: ResourceExhausted when the output would exceed max_bytes (names the limit; decompression stops
+// there, so a gzip bomb costs at most max_bytes of memory); InvalidArgument for data that is not gzip,
+// corrupt (bad header, CRC or length) or truncated.
+Result<std::string> GunzipBody(std::string_view body, size_t max_bytes);
+
+}  // namespace foresight::ingest
