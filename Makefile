@@ -7,6 +7,9 @@ BUILD      ?= build
 BENCH_BUILD?= build-bench
 DATA_DIR   ?= data
 SIMULATE   ?= 50
+# The demo fleet: failures scheduled now and then, plus two right away so the first minutes show
+# a fast one (CPU runaway on api-3) and a slow one (memory leak on db-2, reaching 100 % in 2 h).
+DEMO_ARGS  ?= --scenarios-per-hour 4 --inject cpu_runaway:api-3@now+20s/15m --inject memory_leak:worker-2@now+5s/2h
 ARGS       ?=
 CMAKE_FLAGS?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
@@ -26,7 +29,7 @@ build: deps $(BUILD)/build.ninja
 
 # The all-in-one server on this host's real metrics plus a simulated fleet (marked simulated in the API/UI).
 run: build
-	$(BUILD)/src/app/foresight serve --simulate $(SIMULATE) --data-dir $(DATA_DIR) $(ARGS)
+	$(BUILD)/src/app/foresight serve --simulate $(SIMULATE) --data-dir $(DATA_DIR) $(DEMO_ARGS) $(ARGS)
 
 # Only real sources (this host), no simulator.
 serve: build

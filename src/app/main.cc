@@ -29,6 +29,8 @@ namespace {
 
 constexpr int kExitUsage = 2;
 
+Result<nlohmann::json> ParseScenarioSpec(const std::string& spec);
+
 // Flags given on the command line; each, when set, overrides the file and the environment.
 struct ServeFlags {
   std::string config_path;
@@ -50,6 +52,7 @@ struct ServeFlags {
   std::optional<std::string> log_level;
   std::optional<std::string> dashboard_dir;
   bool print_config = false;
+  std::vector<std::string> inject;  // kind:entity[@start][/duration], applied once the fleet is up
 };
 
 // Applies a duration flag; errors name the flag.
@@ -204,6 +207,16 @@ int Serve(const ServeFlags& flags) {
     return 1;
   }
 
+  for (const std::string& spec : flags.inject) {
+    auto req = ParseScenarioSpec(spec);
+    auto injected = req.ok() ? pipeline.InjectScenario(*req) : Result<nlohmann::json>(req.status());
+    if (!injected.ok()) {
+      spdlog::error("--inject {}: {}", spec, injected.status().ToString());
+      server.Stop();
+      pipeline.Stop();
+      return kExitUsage;
+    }
+  }
   spdlog::info("foresight serving http://{}:{} (data dir {}, sources: {}{})", cfg.server.listen, server.port(),
                cfg.storage.data_dir, cfg.collector.host ? "this host" : "",
                cfg.simulator.hosts > 0 ? fmt::format("{}simulated fleet of {}", cfg.collector.host ? " + " : "", cfg.simulator.hosts) : "");
@@ -218,6 +231,28 @@ int Serve(const ServeFlags& flags) {
   if (Status st = (*tsdb)->Flush(); !st.ok()) spdlog::error("flush: {}", st.ToString());
   spdlog::info("stopped");
   return 0;
+}
+
+// Parses kind:entity[@start][/duration] (e.g. memory_leak:web-1@now-30m/2h) into the JSON the
+// pipeline's InjectScenario takes. Errors: InvalidArgument naming the spec.
+Result<nlohmann::json> ParseScenarioSpec(const std::string& spec) {
+  size_t colon = spec.find(':');
+  if (colon == std::string::npos) {
+    return Status::InvalidArgument("scenario \"" + spec + "\"", "expected kind:entity[@start][/duration]");
+  }
+  std::string rest = spec.substr(colon + 1);
+  nlohmann::json j = {{"kind", spec.substr(0, colon)}};
+  if (size_t slash = rest.find('/'); slash != std::string::npos) {
+    j["duration"] = rest.substr(slash + 1);
+    rest.resize(slash);
+  }
+  if (size_t at = rest.find('@'); at != std::string::npos) {
+    j["start"] = rest.substr(at + 1);
+    rest.resize(at);
+  }
+  if (rest.empty()) return Status::InvalidArgument("scenario \"" + spec + "\"", "missing entity");
+  j["entity"] = rest;
+  return j;
 }
 
 struct SimulateFlags {
@@ -277,49 +312,31 @@ int Simulate(const SimulateFlags& f) {
   so.auto_scenarios_per_hour = f.scenarios_per_hour;
   ingest::FleetSimulator sim(so);
   for (const std::string& spec : f.scenarios) {
-    // kind:entity[@start][/duration]
-    size_t colon = spec.find(':');
-    if (colon == std::string::npos) {
-      std::fprintf(stderr, "foresight simulate: --scenario %s: expected kind:entity[@start][/duration]\n", spec.c_str());
-      return kExitUsage;
-    }
-    std::string rest = spec.substr(colon + 1);
-    std::string duration, start;
-    if (size_t slash = rest.find('/'); slash != std::string::npos) {
-      duration = rest.substr(slash + 1);
-      rest.resize(slash);
-    }
-    if (size_t at = rest.find('@'); at != std::string::npos) {
-      start = rest.substr(at + 1);
-      rest.resize(at);
-    }
-    auto kind = ingest::ParseScenarioKind(spec.substr(0, colon));
-    if (!kind.ok()) {
-      std::fprintf(stderr, "foresight simulate: --scenario %s: %s\n", spec.c_str(), kind.status().message().c_str());
-      return kExitUsage;
-    }
-    ingest::Scenario s;
-    s.kind = *kind;
-    s.entity = rest;
-    s.start = *from;
-    s.duration_ns = ingest::DefaultScenarioDuration(s.kind);
-    if (!start.empty()) {
-      auto t = ParseTimestamp(start, now);
-      if (!t.ok()) {
-        std::fprintf(stderr, "foresight simulate: --scenario %s: %s\n", spec.c_str(), t.status().message().c_str());
-        return kExitUsage;
+    auto req = ParseScenarioSpec(spec);
+    Status st = req.status();
+    ingest::Scenario sc;
+    if (st.ok()) {
+      auto kind = ingest::ParseScenarioKind((*req)["kind"].get<std::string>());
+      st = kind.status();
+      if (st.ok()) {
+        sc.kind = *kind;
+        sc.entity = (*req)["entity"].get<std::string>();
+        sc.start = *from;
+        sc.duration_ns = ingest::DefaultScenarioDuration(sc.kind);
+        if (req->contains("start")) {
+          auto t = ParseTimestamp((*req)["start"].get<std::string>(), now);
+          st = t.status();
+          if (t.ok()) sc.start = *t;
+        }
+        if (st.ok() && req->contains("duration")) {
+          auto d = ParseDuration((*req)["duration"].get<std::string>());
+          st = d.status();
+          if (d.ok()) sc.duration_ns = *d;
+        }
       }
-      s.start = *t;
     }
-    if (!duration.empty()) {
-      auto d = ParseDuration(duration);
-      if (!d.ok()) {
-        std::fprintf(stderr, "foresight simulate: --scenario %s: %s\n", spec.c_str(), d.status().message().c_str());
-        return kExitUsage;
-      }
-      s.duration_ns = *d;
-    }
-    if (Status st = sim.Inject(s); !st.ok()) {
+    if (st.ok()) st = sim.Inject(sc);
+    if (!st.ok()) {
       std::fprintf(stderr, "foresight simulate: --scenario %s: %s\n", spec.c_str(), st.message().c_str());
       return kExitUsage;
     }
@@ -362,11 +379,11 @@ int Main(int argc, char** argv) {
   serve->add_option("--simulate", sf.simulate, "Also run a simulated fleet of N entities, marked simulated (simulator.hosts, default 0)")->check(CLI::Range(0, 100000));
   serve->add_option("--seed", sf.seed, "Simulator seed (simulator.seed, default 42)");
   serve->add_option("--scenarios-per-hour", sf.scenarios_per_hour, "Simulator: scheduled failures per hour across the fleet (simulator.scenarios_per_hour)")->check(CLI::Range(0.0, 1000.0));
-  serve->add_option("--backfill", sf.backfill, "Simulator: history written at start (simulator.backfill, default 1h)");
+  serve->add_option("--backfill", sf.backfill, "Simulator: history written at start (simulator.backfill, default 1d)");
   serve->add_flag("--no-host", sf.no_host, "Do not collect this host's metrics (collector.host=false)");
   serve->add_option("--warmup", sf.warmup, "History needed before an entity's first model (detector.warmup, default 10m)");
   serve->add_option("--retrain-interval", sf.retrain_interval, "Retrain each entity's model this often (detector.retrain_interval, default 1h)");
-  serve->add_option("--training-window", sf.training_window, "History used for training (detector.training_window, default 6h)");
+  serve->add_option("--training-window", sf.training_window, "History used for training (detector.training_window, default 1d)");
   serve->add_option("--threshold", sf.threshold, "Alert when the anomaly score is at least this (alerting.score_threshold, default 0.6)")->check(CLI::Range(0.0, 1.0));
   serve->add_option("--cooldown", sf.cooldown, "Per-entity alert cooldown (alerting.cooldown, default 10m)");
   serve->add_option("--fsync", sf.fsync, "WAL fsync policy: batch or interval (storage.fsync)");
@@ -374,6 +391,9 @@ int Main(int argc, char** argv) {
   serve->add_option("--log-level", sf.log_level, "trace, debug, info, warn, error (logging.level)");
   serve->add_option("--dashboard-dir", sf.dashboard_dir, "Serve a built dashboard from this folder (server.dashboard_dir)");
   serve->add_flag("--print-config", sf.print_config, "Print the effective configuration as YAML and exit");
+  serve->add_option("--inject", sf.inject,
+                    "Simulator: inject a failure at start, kind:entity[@start][/duration], e.g. cpu_runaway:api-3@now+30s/20m "
+                    "(kinds: memory_leak disk_fill connection_pool_leak cpu_runaway latency_degradation error_burst)");
 
   SimulateFlags mf;
   CLI::App* simulate = app.add_subcommand("simulate", "Print the fleet simulator's samples (or its ground truth) without a server.");

@@ -202,6 +202,8 @@ Status Pipeline::Start() {
     so.seed = options_.seed;
     so.auto_scenarios_per_hour = options_.scenarios_per_hour;
     so.start_ns = clock_.NowNs() - options_.backfill_ns;
+    // Scheduled failures only after the backfilled history: the models must not learn them as normal.
+    so.auto_scenario_quiet_ns = options_.backfill_ns;
     sim_ = std::make_unique<ingest::FleetSimulator>(so);
   }
   threads_.emplace_back([this](std::stop_token st) { PredictLoop(st); });
@@ -337,7 +339,10 @@ Result<json> Pipeline::CollectNow() {
   // Live samples during the backfill would make the rest of the backfill out of order.
   if (!started_) return Status::Unavailable("collect", "the pipeline is still starting (backfilling history)");
   auto t0 = std::chrono::steady_clock::now();
+  // Millisecond timestamps: nanosecond read-time jitter costs ~3 bytes per sample in the store's
+  // delta-of-delta coding; milliseconds cost ~0.5 (docs/STORAGE.md, "Measured").
   TimestampNs now = clock_.NowNs();
+  now -= now % kNanosPerMilli;
   std::vector<LabeledSample> out;
   if (host_) {
     if (Status st = host_->Collect(now, &out); !st.ok()) {
