@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# make bench: every Google Benchmark binary in the bench build, then the side-by-side peer scripts.
-# Results (JSON and text) go to bench-out/; docs/BENCHMARKS.md records them with these commands.
+# make bench: every Google Benchmark binary in the bench build, then the side-by-side peer scripts
+# (scikit-learn's IsolationForest on the same data). Results (JSON and text) go to bench-out/;
+# docs/BENCHMARKS.md records them with these commands.
 set -euo pipefail
 build=${1:-build-bench}
 out=bench-out
-mkdir -p "$out"
-mapfile -t benches < <(find "$build" -type f -name '*_bench' -perm -u+x | sort)
+mkdir -p "$out" "$build/data"
+mapfile -t benches < <(find "$build/src" -type f -name '*_bench' -perm -u+x | sort)
 i=0
 for b in "${benches[@]}"; do
   i=$((i + 1))
@@ -13,9 +14,15 @@ for b in "${benches[@]}"; do
   echo "[$i/${#benches[@]}] $name" >&2
   "$b" --benchmark_out="$out/$name.json" --benchmark_out_format=json | tee "$out/$name.txt"
 done
-for script in bench/*.py; do
-  [ -f "$script" ] || continue
-  echo "[peer] $script" >&2
-  /usr/bin/python3 "$script" --build "$build" --out "$out" | tee "$out/$(basename "$script" .py).txt"
-done
+
+# Peers, side by side in one run. NAB is unpacked into the build tree, never committed.
+[ -d "$build/data/nab" ] || tar -xJf ../shared/data/nab.tar.xz -C "$build/data"
+cli="$build/src/models/iforest_cli"
+echo "[peer] Isolation Forest vs scikit-learn: training speed" >&2
+/usr/bin/python3 bench/iforest_vs_sklearn.py --cli "$cli" --out "$out" | tee "$out/iforest_vs_sklearn.txt"
+echo "[peer] Isolation Forest vs scikit-learn: ROC-AUC on NAB realKnownCause" >&2
+/usr/bin/python3 bench/iforest_accuracy.py --cli "$cli" --nab "$build/data/nab" --out "$out" | tee "$out/iforest_accuracy_nab.txt"
+echo "[peer] Isolation Forest vs scikit-learn: ROC-AUC on the fleet simulator's scenarios" >&2
+/usr/bin/python3 bench/iforest_accuracy.py --sim --cli "$cli" --sim-tool "$build/src/models/iforest_sim_rows" --out "$out" \
+  | tee "$out/iforest_accuracy_sim.txt"
 echo "results in $out/" >&2
