@@ -13,7 +13,7 @@ DEMO_ARGS  ?= --scenarios-per-hour 4 --inject cpu_runaway:api-3@now+20s/15m --in
 ARGS       ?=
 CMAKE_FLAGS?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build run serve test bench clean
+.PHONY: all deps build run serve test bench eval clean
 
 all: build
 
@@ -43,6 +43,11 @@ bench:
 	@[ -f $(BENCH_BUILD)/build.ninja ] || cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DFORESIGHT_BUILD_BENCH=ON -DFORESIGHT_BUILD_TESTS=OFF >/dev/null
 	@cmake --build $(BENCH_BUILD)
 	@scripts/bench.sh $(BENCH_BUILD)
+
+# Detection end to end on the simulator (the real binary over its API); results in eval-out/.
+eval: build
+	@mkdir -p eval-out
+	@/usr/bin/python3 eval/pipeline_scenarios.py --binary $(BUILD)/src/app/foresight | tee eval-out/pipeline_scenarios.md
 
 clean:
 	rm -rf $(BUILD) $(BENCH_BUILD)
