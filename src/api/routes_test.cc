@@ -1,0 +1,211 @@
+// The API handlers against real stores (an embedded Tsdb and SQLite record store in a temp dir) and a
+// small fake of the pipeline (ServiceBackend), driven through the router as the server would.
+
+#include "api/routes.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "storage/sqlite/sqlite_record_store.h"
+#include "storage/tsdb/tsdb.h"
+
+namespace foresight::api {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+class FakeService final : public ServiceBackend {
+ public:
+  Result<json> CollectNow() override { return json{{"samples", 3}}; }
+  json StatusJson() const override { return json{{"healthy", healthy}}; }
+  json EntitiesJson() const override { return json::array({json{{"entity", "web-1"}}}); }
+  Result<json> ModelsJson(const std::string& entity) const override {
+    if (!entity.empty() && entity != "web-1") return Status::NotFound("entity", entity);
+    return json::array();
+  }
+  std::string MetricsText() const override { return "foresight_up 1\n"; }
+  Status AcknowledgeAlert(const std::string& id, const std::string& user) override {
+    acked = id + "/" + user;
+    return id == "al-1" ? Status::Ok() : Status::NotFound("alert", id);
+  }
+  Status Silence(const std::string& entity, TimestampNs until, const std::string&) override {
+    silenced = entity;
+    return Status::Ok();
+  }
+  Result<json> InjectScenario(const json&) override { return Status::FailedPrecondition("the simulator is off"); }
+  Result<json> ScenariosJson() const override { return Status::FailedPrecondition("the simulator is off"); }
+  void OnFeedback(const std::string& id, const std::string& verdict) override { feedback = id + "=" + verdict; }
+
+  bool healthy = true;
+  std::string acked, silenced, feedback;
+};
+
+class RoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("foresight-routes-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    storage::tsdb::TsdbOptions to;
+    to.data_dir = (dir_ / "tsdb").string();
+    to.background = false;
+    auto tsdb = storage::tsdb::Tsdb::Open(to, clock_);
+    ASSERT_TRUE(tsdb.ok()) << tsdb.status().ToString();
+    tsdb_ = std::move(*tsdb);
+    auto records = storage::SqliteRecordStore::Open((dir_ / "records.db").string());
+    ASSERT_TRUE(records.ok()) << records.status().ToString();
+    records_ = std::move(*records);
+
+    // Two series of one metric, a sample per second over the last 10 minutes.
+    now_ = clock_.NowNs();
+    for (const char* host : {"a", "b"}) {
+      auto id = tsdb_->Resolve(Labels{{"__name__", "cpu_usage_percent"}, {"entity", host}});
+      ASSERT_TRUE(id.ok());
+      std::vector<Sample> samples;
+      for (int s = 600; s >= 0; --s) samples.push_back({*id, now_ - s * kNanosPerSecond, 10.0 + s % 60});
+      ASSERT_TRUE(tsdb_->Append(samples).ok());
+    }
+    Prediction p;
+    p.id = "web-1:anomaly:1";
+    p.entity = "web-1";
+    p.kind = "anomaly";
+    p.score = 0.9;
+    p.severity = Severity::kCritical;
+    p.created_at = p.updated_at = now_;
+    ASSERT_TRUE(records_->PutPrediction(p).ok());
+
+    ApiContext ctx;
+    ctx.samples = tsdb_.get();
+    ctx.records = records_.get();
+    ctx.service = &service_;
+    ctx.clock = &clock_;
+    ctx.options.max_series_per_query = 1;
+    RegisterRoutes(router_, ctx);
+  }
+  void TearDown() override {
+    tsdb_.reset();
+    records_.reset();
+    fs::remove_all(dir_);
+  }
+
+  HttpResponse Call(const std::string& method, const std::string& target, const std::string& body = "") {
+    HttpRequest req;
+    req.method = method;
+    req.target = target;
+    size_t q = target.find('?');
+    req.path = target.substr(0, q);
+    if (q != std::string::npos) req.query = ParseQueryString(target.substr(q + 1));
+    req.body = body;
+    return router_.Dispatch(req);
+  }
+  static std::string Message(const HttpResponse& r) { return json::parse(r.body)["error"]["message"]; }
+
+  FakeClock clock_;
+  fs::path dir_;
+  std::unique_ptr<storage::tsdb::Tsdb> tsdb_;
+  std::unique_ptr<storage::SqliteRecordStore> records_;
+  FakeService service_;
+  Router router_;
+  TimestampNs now_ = 0;
+};
+
+TEST_F(RoutesTest, QueryReturnsRawAndDownsampledPoints) {
+  auto raw = Call("GET", "/api/v1/query?series=cpu_usage_percent%7Bentity%3D%22a%22%7D&from=now-1m");
+  ASSERT_EQ(raw.status, 200) << raw.body;
+  json j = json::parse(raw.body);
+  EXPECT_EQ(j["data"]["series"][0]["labels"]["entity"], "a");
+  EXPECT_EQ(j["data"]["series"][0]["points"].size(), 61u);
+  EXPECT_EQ(j["data"]["agg"], "raw");
+
+  auto down = Call("GET", "/api/v1/query?series=cpu_usage_percent%7Bentity%3D%22a%22%7D&from=now-10m&step=1m&agg=max");
+  ASSERT_EQ(down.status, 200) << down.body;
+  json d = json::parse(down.body);
+  EXPECT_GE(d["data"]["series"][0]["points"].size(), 10u);
+  EXPECT_LE(d["data"]["series"][0]["points"].size(), 11u);
+  for (const auto& p : d["data"]["series"][0]["points"]) EXPECT_LE(p[1].get<double>(), 69.0);
+}
+
+TEST_F(RoutesTest, QueryRejectsBadInputNamingTheProblem) {
+  struct Case {
+    std::string target;
+    int status;
+    std::string needle;
+  } cases[] = {
+      {"/api/v1/query", 400, "missing parameter series"},
+      {"/api/v1/query?series=cpu%7Bentity%3D", 400, "expected quoted value"},
+      {"/api/v1/query?series=no_such_metric", 404, "no_such_metric"},
+      {"/api/v1/query?series=cpu_usage_percent", 400, "matches 2 series"},
+      {"/api/v1/query?series=cpu_usage_percent%7Bentity%3D%22a%22%7D&from=1800-01-01T00:00:00Z", 400, "parameter from"},
+      {"/api/v1/query?series=cpu_usage_percent%7Bentity%3D%22a%22%7D&from=now&to=now-1h", 400, "from is after to"},
+      {"/api/v1/query?series=cpu_usage_percent%7Bentity%3D%22a%22%7D&step=fast", 400, "parameter step"},
+      {"/api/v1/query?series=cpu_usage_percent%7Bentity%3D%22a%22%7D&from=now-30d&step=1s", 400, "too many points"},
+      {"/api/v1/query?series=cpu_usage_percent%7Bentity%3D%22a%22%7D&step=1m&agg=median", 400, "parameter agg"},
+  };
+  for (const auto& c : cases) {
+    auto r = Call("GET", c.target);
+    EXPECT_EQ(r.status, c.status) << c.target << " " << r.body;
+    EXPECT_NE(Message(r).find(c.needle), std::string::npos) << c.target << ": " << Message(r);
+  }
+}
+
+TEST_F(RoutesTest, SeriesListsMatchesWithTotal) {
+  auto r = Call("GET", "/api/v1/series?match=cpu_usage_percent&limit=1");
+  ASSERT_EQ(r.status, 200);
+  json j = json::parse(r.body);
+  EXPECT_EQ(j["total"], 2);
+  EXPECT_EQ(j["data"].size(), 1u);
+  EXPECT_EQ(Call("GET", "/api/v1/series?limit=0").status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/series?limit=abc").status, 400);
+}
+
+TEST_F(RoutesTest, FeedbackIsStoredAndBadBodiesAreRejected) {
+  auto ok = Call("POST", "/api/v1/feedback", R"({"prediction_id":"web-1:anomaly:1","verdict":"confirmed","user":"ann"})");
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  EXPECT_EQ(service_.feedback, "web-1:anomaly:1=confirmed");
+  auto p = Call("GET", "/api/v1/predictions/web-1:anomaly:1");
+  json pj = json::parse(p.body)["data"];
+  EXPECT_EQ(pj["feedback"], "confirmed");
+  EXPECT_EQ(pj["feedback_history"][0]["user"], "ann");
+
+  EXPECT_NE(Message(Call("POST", "/api/v1/feedback", "{\"prediction_id\": ")).find("malformed JSON at byte"), std::string::npos);
+  EXPECT_NE(Message(Call("POST", "/api/v1/feedback", "[1]")).find("JSON object"), std::string::npos);
+  EXPECT_NE(Message(Call("POST", "/api/v1/feedback", R"({"verdict":"confirmed"})")).find("\"prediction_id\""), std::string::npos);
+  EXPECT_NE(Message(Call("POST", "/api/v1/feedback", R"({"prediction_id":1,"verdict":"confirmed"})")).find("must be a string"),
+            std::string::npos);
+  auto bad_verdict = Call("POST", "/api/v1/feedback", R"({"prediction_id":"web-1:anomaly:1","verdict":"maybe"})");
+  EXPECT_EQ(bad_verdict.status, 400);
+  auto unknown = Call("POST", "/api/v1/feedback", R"({"prediction_id":"nope","verdict":"dismissed"})");
+  EXPECT_EQ(unknown.status, 404);
+  // Nothing already stored was lost by the rejected requests.
+  EXPECT_EQ(json::parse(Call("GET", "/api/v1/predictions/web-1:anomaly:1").body)["data"]["feedback"], "confirmed");
+}
+
+TEST_F(RoutesTest, PredictionFiltersValidateTheirValues) {
+  auto all = Call("GET", "/api/v1/predictions?severity=warning&entity=web-1&kind=anomaly");
+  ASSERT_EQ(all.status, 200);
+  EXPECT_EQ(json::parse(all.body)["data"].size(), 1u);
+  EXPECT_EQ(Call("GET", "/api/v1/predictions?severity=loud").status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/predictions?kind=guess").status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/predictions?since=yesterday").status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/predictions/missing").status, 404);
+}
+
+TEST_F(RoutesTest, AlertActionsGoToTheServiceAndHealthFollowsIt) {
+  EXPECT_EQ(Call("POST", "/api/v1/alerts/al-1/ack", R"({"user":"bob"})").status, 200);
+  EXPECT_EQ(service_.acked, "al-1/bob");
+  EXPECT_EQ(Call("POST", "/api/v1/alerts/al-9/ack").status, 404);
+  EXPECT_EQ(Call("POST", "/api/v1/silences", R"({"entity":"web-1","duration":"2h"})").status, 201);
+  EXPECT_EQ(service_.silenced, "web-1");
+  EXPECT_NE(Message(Call("POST", "/api/v1/silences", R"({"entity":"web-1","duration":"soon"})")).find("duration"),
+            std::string::npos);
+  EXPECT_EQ(Call("POST", "/api/v1/simulator/scenarios", R"({"entity":"x","kind":"cpu_runaway"})").status, 409);
+  EXPECT_EQ(Call("GET", "/health").status, 200);
+  service_.healthy = false;
+  EXPECT_EQ(Call("GET", "/health").status, 503);
+  auto metrics = Call("GET", "/metrics");
+  EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+}  // namespace
+}  // namespace foresight::api
