@@ -19,7 +19,7 @@ std::string NodeExporterLikeBody() {
            std::to_string(123456.78 + cpu * 10 + m[0]) + "\n";
     }
   }
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < 481; ++i) {
     std::string name = "node_memory_Field" + std::to_string(i) + "_bytes";
     b += "# HELP " + name + " Memory information field.\n# TYPE " + name + " gauge\n";
     b += name + " " + std::to_string(1.6e10 + i * 4096.0) + "\n";
