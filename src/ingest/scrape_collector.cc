@@ -113,6 +113,44 @@ Result<std::unique_ptr<ScrapeCollector>> ScrapeCollector::Create(std::vector<Scr
   }
   state->multi.reset(curl_multi_init());
   if (!state->multi) return Status::Internal("curl_multi_init failed");
+  // Handles live as long as the collector so keep-alive connections are reused; targets no longer move.
+  for (auto& target : state->targets) {
+    State::Target* t = &target;
+    t->easy.reset(curl_easy_init());
+    if (!t->easy) return Status::Internal("curl_easy_init failed");
+    CURL* h = t->easy.get();
+    std::string timeout_hdr = "X-Prometheus-Scrape-Timeout-Seconds: " +
+                              std::to_string(static_cast<double>(t->config.timeout_ns) / kNanosPerSecond);
+    curl_slist* headers = curl_slist_append(nullptr, kAcceptHeader);
+    headers = curl_slist_append(headers, timeout_hdr.c_str());
+    t->headers.reset(headers);
+    const long timeout_ms = std::max<long>(1, static_cast<long>(t->config.timeout_ns / kNanosPerMilli));
+    t->max_body = state->options.max_body_bytes;
+    curl_easy_setopt(h, CURLOPT_URL, t->config.url.c_str());
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: the app has other threads
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode (gzip, deflate, ...)
+    curl_easy_setopt(h, CURLOPT_USERAGENT, state->options.user_agent.c_str());
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->headers.get());
+    curl_write_callback write_body = [](char* data, size_t size, size_t nmemb, void* user) -> size_t {
+      auto* target = static_cast<State::Target*>(user);
+      size_t n = size * nmemb;
+      if (target->body.size() + n > target->max_body) {
+        target->oversize = true;
+        return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+      }
+      target->body.append(data, n);
+      return n;
+    };
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->errbuf);
+  }
   return std::unique_ptr<ScrapeCollector>(new ScrapeCollector(std::move(state)));
 }
 
@@ -130,42 +168,6 @@ Status ScrapeCollector::Collect(TimestampNs now, std::vector<LabeledSample>* out
                                                                           : t->next_due + t->config.interval_ns;
     if (t->next_due <= now) t->next_due = now + t->config.interval_ns;
 
-    if (!t->easy) {
-      t->easy.reset(curl_easy_init());
-      if (!t->easy) return Status::Internal("curl_easy_init failed");
-      CURL* h = t->easy.get();
-      std::string timeout_hdr = "X-Prometheus-Scrape-Timeout-Seconds: " +
-                                std::to_string(static_cast<double>(t->config.timeout_ns) / kNanosPerSecond);
-      curl_slist* headers = curl_slist_append(nullptr, kAcceptHeader);
-      headers = curl_slist_append(headers, timeout_hdr.c_str());
-      t->headers.reset(headers);
-      const long timeout_ms = std::max<long>(1, static_cast<long>(t->config.timeout_ns / kNanosPerMilli));
-      t->max_body = s.options.max_body_bytes;
-      curl_easy_setopt(h, CURLOPT_URL, t->config.url.c_str());
-      curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-      curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-      curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-      curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
-      curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: the app has other threads
-      curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-      curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-      curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode (gzip, deflate, ...)
-      curl_easy_setopt(h, CURLOPT_USERAGENT, s.options.user_agent.c_str());
-      curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->headers.get());
-      curl_write_callback write_body = [](char* data, size_t size, size_t nmemb, void* user) -> size_t {
-        auto* target = static_cast<State::Target*>(user);
-        size_t n = size * nmemb;
-        if (target->body.size() + n > target->max_body) {
-          target->oversize = true;
-          return 0;  // aborts the transfer with CURLE_WRITE_ERROR
-        }
-        target->body.append(data, n);
-        return n;
-      };
-      curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body);
-      curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
-      curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->errbuf);
-    }
     t->body.clear();
     t->oversize = false;
     t->errbuf[0] = '\0';
