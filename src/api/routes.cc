@@ -7,6 +7,7 @@
 
 #include "api/json.h"
 #include "core/time_util.h"
+#include "ingest/line_protocol.h"
 
 namespace foresight::api {
 namespace {
@@ -209,6 +210,47 @@ HttpResponse HandleQuery(const ApiContext& ctx, const HttpRequest& req) {
   return Ok(data);
 }
 
+// POST /write (InfluxDB 1.x) and /api/v2/write (2.x): line protocol, optionally gzip. Good lines are
+// stored even when some are bad; the answer then is 400 naming the first bad line, as InfluxDB does.
+HttpResponse HandleLineProtocolWrite(const ApiContext& ctx, const HttpRequest& req) {
+  std::string body_storage;
+  std::string_view body = req.body;
+  std::string encoding = req.Header("content-encoding");
+  if (encoding == "gzip") {
+    auto plain = ingest::GunzipBody(req.body, ctx.options.max_decompressed_bytes);
+    if (!plain.ok()) return HttpResponse::Error(plain.status().WithContext("gzip body"));
+    body_storage = std::move(*plain);
+    body = body_storage;
+  } else if (!encoding.empty() && encoding != "identity") {
+    return HttpResponse::Error(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Encoding \"" + encoding + "\" is not supported (use gzip)");
+  }
+  ingest::LineProtocolOptions lo;
+  if (std::string precision = req.Query("precision"); !precision.empty()) lo.precision = precision;
+  if (auto p = ingest::ParsePrecision(lo.precision); !p.ok()) return HttpResponse::Error(p.status().WithContext("parameter precision"));
+  lo.default_ts = ctx.clock->NowNs();
+  std::vector<LabeledSample> samples;
+  ingest::DecodeResult r = ingest::DecodeLineProtocol(body, lo, &samples);
+  if (!samples.empty()) {
+    Status st = ctx.service->IngestSamples(samples);
+    if (!st.ok()) {
+      HttpResponse resp = HttpResponse::Error(st);
+      if (st.code() == StatusCode::kResourceExhausted || st.code() == StatusCode::kUnavailable) {
+        resp.headers.emplace_back("Retry-After", "1");
+      }
+      return resp;
+    }
+  }
+  if (r.first_error) {
+    return HttpResponse::Error(400, "INVALID_ARGUMENT",
+                               r.first_error->message + " (" + std::to_string(r.points) + " of " + std::to_string(r.lines) +
+                                   " lines stored)");
+  }
+  HttpResponse ok;
+  ok.status = 204;
+  ok.content_type = "application/json";
+  return ok;
+}
+
 }  // namespace
 
 void RegisterRoutes(Router& router, const ApiContext& ctx_in) {
@@ -259,6 +301,8 @@ void RegisterRoutes(Router& router, const ApiContext& ctx_in) {
   });
 
   router.Add("GET", "/api/v1/query", [ctx](HttpRequest& req) { return HandleQuery(*ctx, req); });
+  router.Add("POST", "/write", [ctx](HttpRequest& req) { return HandleLineProtocolWrite(*ctx, req); });
+  router.Add("POST", "/api/v2/write", [ctx](HttpRequest& req) { return HandleLineProtocolWrite(*ctx, req); });
 
   router.Add("GET", "/api/v1/predictions", [ctx](HttpRequest& req) {
     storage::PredictionFilter f;

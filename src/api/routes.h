@@ -16,6 +16,7 @@ struct ApiOptions {
   size_t max_points_per_series = 11'000;  // (to-from)/step above this: 400 (as Prometheus does).
   size_t max_raw_points = 100'000;        // Raw reads are cut here and flagged "truncated".
   std::string dashboard_dir;              // Static files served at / when set (index.html).
+  size_t max_decompressed_bytes = 64 << 20;  // gzip bodies inflating beyond this: 429 naming the limit.
 };
 
 // Borrowed for the router's lifetime: every pointer must outlive the router.

@@ -18,6 +18,19 @@ namespace fs = std::filesystem;
 
 class FakeService final : public ServiceBackend {
  public:
+  explicit FakeService(storage::SampleStore** store) : store_(store) {}
+  // Stores through the real sample store, as the pipeline does (minus features and models).
+  Status IngestSamples(std::span<const LabeledSample> samples) override {
+    if (busy) return Status::ResourceExhausted("ingest", "the pipeline is behind; retry shortly");
+    std::vector<Sample> out;
+    for (const auto& s : samples) {
+      auto id = (*store_)->Resolve(s.labels);
+      if (!id.ok()) return id.status();
+      out.push_back({*id, s.ts_ns, s.value});
+    }
+    ingested += samples.size();
+    return (*store_)->Append(out);
+  }
   Result<json> CollectNow() override { return json{{"samples", 3}}; }
   json StatusJson() const override { return json{{"healthy", healthy}}; }
   json EntitiesJson() const override { return json::array({json{{"entity", "web-1"}}}); }
@@ -39,7 +52,12 @@ class FakeService final : public ServiceBackend {
   void OnFeedback(const std::string& id, const std::string& verdict) override { feedback = id + "=" + verdict; }
 
   bool healthy = true;
+  bool busy = false;
+  size_t ingested = 0;
   std::string acked, silenced, feedback;
+
+ private:
+  storage::SampleStore** store_;
 };
 
 class RoutesTest : public ::testing::Test {
@@ -53,6 +71,7 @@ class RoutesTest : public ::testing::Test {
     auto tsdb = storage::tsdb::Tsdb::Open(to, clock_);
     ASSERT_TRUE(tsdb.ok()) << tsdb.status().ToString();
     tsdb_ = std::move(*tsdb);
+    store_ptr_ = tsdb_.get();
     auto records = storage::SqliteRecordStore::Open((dir_ / "records.db").string());
     ASSERT_TRUE(records.ok()) << records.status().ToString();
     records_ = std::move(*records);
@@ -89,8 +108,10 @@ class RoutesTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  HttpResponse Call(const std::string& method, const std::string& target, const std::string& body = "") {
+  HttpResponse Call(const std::string& method, const std::string& target, const std::string& body = "",
+                    const std::string& encoding = "") {
     HttpRequest req;
+    if (!encoding.empty()) req.headers["content-encoding"] = encoding;
     req.method = method;
     req.target = target;
     size_t q = target.find('?');
@@ -105,7 +126,8 @@ class RoutesTest : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<storage::tsdb::Tsdb> tsdb_;
   std::unique_ptr<storage::SqliteRecordStore> records_;
-  FakeService service_;
+  storage::SampleStore* store_ptr_ = nullptr;
+  FakeService service_{&store_ptr_};
   Router router_;
   TimestampNs now_ = 0;
 };
@@ -205,6 +227,43 @@ TEST_F(RoutesTest, AlertActionsGoToTheServiceAndHealthFollowsIt) {
   EXPECT_EQ(Call("GET", "/health").status, 503);
   auto metrics = Call("GET", "/metrics");
   EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+TEST_F(RoutesTest, LineProtocolWritesAreStoredAndQueryable) {
+  std::string ts = std::to_string(now_ / kNanosPerSecond);
+  auto r = Call("POST", "/write?db=x&precision=s",
+                "weather,host=h1,station=a\\ 1 temperature=82,humidity=71i,ok=t " + ts + "\n# comment\n");
+  EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(service_.ingested, 3u);
+  auto q = Call("GET", "/api/v1/query?series=weather_temperature%7Bhost%3D%22h1%22%7D&from=now-1m");
+  ASSERT_EQ(q.status, 200) << q.body;
+  json j = json::parse(q.body);
+  EXPECT_EQ(j["data"]["series"][0]["labels"]["station"], "a 1");
+  EXPECT_EQ(j["data"]["series"][0]["points"][0][1], 82.0);
+  EXPECT_EQ(Call("POST", "/api/v2/write?org=o&bucket=b&precision=s", "cpu,host=h1 value=1 " + ts).status, 204);
+}
+
+TEST_F(RoutesTest, LineProtocolBadLinesKeepTheGoodOnesAndNameTheFirstBadLine) {
+  std::string ts = std::to_string(now_ / kNanosPerSecond);
+  auto r = Call("POST", "/write?precision=s", "m,host=h v=1 " + ts + "\nm,host=h v=12x " + ts + "\nm,host=h2 v=3 " + ts);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Message(r).find("line 2"), std::string::npos) << Message(r);
+  EXPECT_NE(Message(r).find("2 of 3 lines stored"), std::string::npos) << Message(r);
+  EXPECT_EQ(service_.ingested, 2u);
+  auto bad_precision = Call("POST", "/write?precision=h", "m v=1");
+  EXPECT_EQ(bad_precision.status, 400);
+  EXPECT_NE(Message(bad_precision).find("precision"), std::string::npos);
+  EXPECT_EQ(Call("POST", "/write", "m v=1", "br").status, 415);
+  EXPECT_EQ(Call("POST", "/write", "not gzip at all", "gzip").status, 400);
+}
+
+TEST_F(RoutesTest, LineProtocolBackpressureAnswers429WithRetryAfter) {
+  service_.busy = true;
+  auto r = Call("POST", "/write", "m,host=h v=1");
+  EXPECT_EQ(r.status, 429);
+  bool retry_after = false;
+  for (const auto& [k, v] : r.headers) retry_after |= k == "Retry-After";
+  EXPECT_TRUE(retry_after);
 }
 
 }  // namespace

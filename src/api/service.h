@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <span>
 #include <string>
 
 #include "core/status.h"
@@ -14,6 +15,11 @@ namespace foresight::api {
 class ServiceBackend {
  public:
   virtual ~ServiceBackend() = default;
+  // HTTP ingest (POST /write, /api/v2/write): stores the samples and feeds them to the models.
+  // Returns once they are acknowledged (durable under the fsync policy). Errors: ResourceExhausted when
+  // the pipeline is behind (answer 429 with Retry-After; nothing of the batch was stored), Unavailable
+  // while starting, InvalidArgument for samples whose labels are invalid (the rest are stored).
+  virtual Status IngestSamples(std::span<const LabeledSample> samples) = 0;
   // POST /collect: runs one collection of every source now; returns a summary (samples, series).
   virtual Result<nlohmann::json> CollectNow() = 0;
   // GET / and /health: version, uptime, roles, stage states, counts. healthy=false makes /health 503.

@@ -335,6 +335,22 @@ Status Pipeline::Backfill() {
   return flush();
 }
 
+Status Pipeline::IngestSamples(std::span<const LabeledSample> samples) {
+  if (!started_) return Status::Unavailable("ingest", "the pipeline is still starting (backfilling history)");
+  // Refuse before storing anything, so a client's retry does not duplicate half a batch.
+  if (queue_.size() >= queue_.capacity()) {
+    ingest_rejected_.Inc(samples.size());
+    return Status::ResourceExhausted("ingest", "the pipeline is behind; retry shortly");
+  }
+  auto n = Ingest(samples, clock_.NowNs(), /*live=*/true);
+  if (!n.ok()) return n.status();
+  if (*n < samples.size()) {
+    return Status::InvalidArgument("ingest", std::to_string(samples.size() - *n) + " of " +
+                                                 std::to_string(samples.size()) + " samples had invalid labels or exceeded the series limit");
+  }
+  return Status::Ok();
+}
+
 Result<json> Pipeline::CollectNow() {
   // Live samples during the backfill would make the rest of the backfill out of order.
   if (!started_) return Status::Unavailable("collect", "the pipeline is still starting (backfilling history)");

@@ -82,6 +82,7 @@ class Pipeline final : public api::ServiceBackend {
   // Stops collection first, drains the queue (bounded by a deadline), then stops training.
   void Stop();
 
+  Status IngestSamples(std::span<const LabeledSample> samples) override;
   // Runs one collection now (also used by the collect thread).
   Result<nlohmann::json> CollectNow() override;
   nlohmann::json StatusJson() const override;
