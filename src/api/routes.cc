@@ -69,6 +69,23 @@ Result<TimestampNs> TimeParam(const HttpRequest& req, const char* name, Timestam
   return t;
 }
 
+// The filters predictions and alerts share: entity, minimum severity, since, limit.
+struct ListFilter {
+  std::string entity;
+  std::optional<Severity> min_severity;
+  TimestampNs since = 0;
+  size_t limit = 100;
+};
+
+Result<ListFilter> ParseListFilter(const HttpRequest& req, TimestampNs now) {
+  ListFilter f;
+  f.entity = req.Query("entity");
+  FS_ASSIGN_OR_RETURN(f.min_severity, SeverityParam(req));
+  FS_ASSIGN_OR_RETURN(f.since, TimeParam(req, "since", 0, now));
+  FS_ASSIGN_OR_RETURN(f.limit, ParseLimit(req, 100, 10000));
+  return f;
+}
+
 std::string ContentTypeFor(const std::string& path) {
   auto ends = [&](const char* ext) { return path.size() >= strlen(ext) && path.ends_with(ext); };
   if (ends(".html")) return "text/html; charset=utf-8";
@@ -305,21 +322,17 @@ void RegisterRoutes(Router& router, const ApiContext& ctx_in) {
   router.Add("POST", "/api/v2/write", [ctx](HttpRequest& req) { return HandleLineProtocolWrite(*ctx, req); });
 
   router.Add("GET", "/api/v1/predictions", [ctx](HttpRequest& req) {
+    auto common = ParseListFilter(req, ctx->clock->NowNs());
+    if (!common.ok()) return HttpResponse::Error(common.status());
     storage::PredictionFilter f;
-    f.entity = req.Query("entity");
+    f.entity = common->entity;
+    f.min_severity = common->min_severity;
+    f.since = common->since;
+    f.limit = common->limit;
     f.kind = req.Query("kind");
     if (!f.kind.empty() && f.kind != "anomaly" && f.kind != "forecast") {
       return HttpResponse::Error(Status::InvalidArgument("parameter kind must be anomaly or forecast", "got \"" + f.kind + "\""));
     }
-    auto sev = SeverityParam(req);
-    if (!sev.ok()) return HttpResponse::Error(sev.status());
-    f.min_severity = *sev;
-    auto since = TimeParam(req, "since", 0, ctx->clock->NowNs());
-    if (!since.ok()) return HttpResponse::Error(since.status());
-    f.since = *since;
-    auto limit = ParseLimit(req, 100, 10000);
-    if (!limit.ok()) return HttpResponse::Error(limit.status());
-    f.limit = *limit;
     auto preds = ctx->records->ListPredictions(f);
     if (!preds.ok()) return HttpResponse::Error(preds.status());
     json data = json::array();
@@ -339,17 +352,13 @@ void RegisterRoutes(Router& router, const ApiContext& ctx_in) {
   });
 
   router.Add("GET", "/api/v1/alerts", [ctx](HttpRequest& req) {
+    auto common = ParseListFilter(req, ctx->clock->NowNs());
+    if (!common.ok()) return HttpResponse::Error(common.status());
     storage::AlertFilter f;
-    f.entity = req.Query("entity");
-    auto sev = SeverityParam(req);
-    if (!sev.ok()) return HttpResponse::Error(sev.status());
-    f.min_severity = *sev;
-    auto since = TimeParam(req, "since", 0, ctx->clock->NowNs());
-    if (!since.ok()) return HttpResponse::Error(since.status());
-    f.since = *since;
-    auto limit = ParseLimit(req, 100, 10000);
-    if (!limit.ok()) return HttpResponse::Error(limit.status());
-    f.limit = *limit;
+    f.entity = common->entity;
+    f.min_severity = common->min_severity;
+    f.since = common->since;
+    f.limit = common->limit;
     auto alerts = ctx->records->ListAlerts(f);
     if (!alerts.ok()) return HttpResponse::Error(alerts.status());
     json data = json::array();
