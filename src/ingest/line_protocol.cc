@@ -65,6 +65,14 @@ std::string Quoted(std::string_view value) {
 // UTF-8 character (its lead byte; continuation bytes after a non-ASCII byte are dropped) becomes one '_',
 // and a digit at the start of `out` gets a '_' before it.
 void AppendSanitized(std::string_view raw, bool allow_colon, std::string* out) {
+  // Fast path: the valid prefix (usually the whole name) in one append.
+  size_t valid = 0;
+  while (valid < raw.size() && (ClassOf(raw[valid]) & kNameChar)) ++valid;
+  if (valid > 0) {
+    if (out->empty() && (ClassOf(raw[0]) & kDigit)) *out += '_';
+    out->append(raw.data(), valid);
+    raw.remove_prefix(valid);
+  }
   unsigned char prev = 0;
   for (char ch : raw) {
     auto c = static_cast<unsigned char>(ch);
@@ -279,8 +287,16 @@ class LineDecoder {
     return f;
   }
 
+  // Makes line_labels_ the sorted tags of this line (plus whatever __name__ it holds), editing it in
+  // place: consecutive lines mostly share tag keys and many values, so this allocates little.
+  void UpdateLineLabels();
+
   const LineProtocolOptions& options_;
   const int64_t ns_per_unit_;
+  Labels line_labels_;           // tags + __name__ of the current line; copied into each sample
+  std::vector<uint32_t> order_;  // tags_ indices sorted by key
+  std::vector<std::string> stale_;    // scratch of UpdateLineLabels
+  std::vector<uint32_t> changed_;
   std::string measurement_;  // sanitised
   std::string scratch_;
   std::vector<Tag> tags_;
@@ -342,15 +358,22 @@ bool LineDecoder::Decode(std::string_view s, std::vector<LabeledSample>* out, De
       return false;
     }
   }
-  if (ntags_ > 1) {
-    std::sort(tags_.begin(), tags_.begin() + static_cast<ptrdiff_t>(ntags_),
-              [](const Tag& a, const Tag& b) { return a.key < b.key; });
-    for (size_t t = 1; t < ntags_; ++t) {
-      if (tags_[t].key == tags_[t - 1].key) {
-        *error = "tags " + Quoted(tags_[t - 1].raw_key) + " and " + Quoted(tags_[t].raw_key) +
-                 " both map to label " + Quoted(tags_[t].key);
-        return false;
-      }
+  // Sort indices, not Tags (insertion sort: a handful of tags, often already in order).
+  order_.resize(ntags_);
+  for (size_t t = 0; t < ntags_; ++t) {
+    size_t j = t;
+    while (j > 0 && tags_[order_[j - 1]].key > tags_[t].key) {
+      order_[j] = order_[j - 1];
+      --j;
+    }
+    order_[j] = static_cast<uint32_t>(t);
+  }
+  for (size_t t = 1; t < ntags_; ++t) {
+    const Tag& a = tags_[order_[t - 1]];
+    const Tag& b = tags_[order_[t]];
+    if (a.key == b.key) {
+      *error = "tags " + Quoted(a.raw_key) + " and " + Quoted(b.raw_key) + " both map to label " + Quoted(b.key);
+      return false;
     }
   }
 
@@ -450,21 +473,38 @@ bool LineDecoder::Decode(std::string_view s, std::vector<LabeledSample>* out, De
     }
   }
 
-  // Emit: one Labels per line (tags + __name__), copied per field with its own name.
+  // Emit: the line's Labels with each field's name, copied into one sample per field.
   result->skipped_string_fields += string_fields;
   if (nfields_ == 0) return true;
-  std::vector<Label> pairs;
-  pairs.reserve(ntags_ + 1);
-  for (size_t t = 0; t < ntags_; ++t) pairs.push_back({tags_[t].key, tags_[t].value});
-  pairs.push_back({std::string(kMetricNameLabel), fields_[0].name});
-  Labels labels(std::move(pairs));
-  for (size_t f = 1; f < nfields_; ++f) {
-    out->push_back(LabeledSample{labels, ts, fields_[f].value});
-    out->back().labels.Set(kMetricNameLabel, fields_[f].name);
+  UpdateLineLabels();
+  for (size_t f = 0; f < nfields_; ++f) {
+    line_labels_.Set(kMetricNameLabel, fields_[f].name);
+    out->push_back(LabeledSample{line_labels_, ts, fields_[f].value});
   }
-  out->push_back(LabeledSample{std::move(labels), ts, fields_[0].value});
   result->samples += nfields_;
   return true;
+}
+
+void LineDecoder::UpdateLineLabels() {
+  // One merge walk over two sorted lists: labels this line lacks are stale, tags that are new or whose
+  // value differs are changed; then only those are edited.
+  stale_.clear();
+  changed_.clear();
+  size_t t = 0;
+  for (const Label& l : line_labels_) {
+    if (l.name == kMetricNameLabel) continue;
+    int c = -1;
+    while (t < ntags_ && (c = tags_[order_[t]].key.compare(l.name)) < 0) changed_.push_back(order_[t++]);
+    if (t < ntags_ && c == 0) {
+      if (tags_[order_[t]].value != l.value) changed_.push_back(order_[t]);
+      ++t;
+    } else {
+      stale_.push_back(l.name);
+    }
+  }
+  while (t < ntags_) changed_.push_back(order_[t++]);
+  for (const std::string& name : stale_) line_labels_.Set(name, "");
+  for (uint32_t i : changed_) line_labels_.Set(tags_[i].key, tags_[i].value);
 }
 
 }  // namespace

@@ -32,6 +32,7 @@ struct LineProtocolOptions {
   // A longer line (without its "\n"/"\r\n") is a bad line: it is skipped whole and reported.
   size_t max_line_bytes = 64 * 1024;
   // Labels per sample, __name__ included (so at most max_labels - 1 tags). More: a bad line.
+  // REQUIRES: max_labels >= 1.
   size_t max_labels = kMaxLabels;
   // The timestamp of lines that have none (the caller passes the receive time, as InfluxDB does).
   TimestampNs default_ts = 0;
@@ -66,8 +67,8 @@ struct DecodeResult {
 // field key or field value; a tag without '='; a tag key that sanitises to "__name__"; two tags or two
 // fields that sanitise to the same label or metric name; an invalid or out-of-range number, an unknown
 // boolean, an unterminated string or text after a string; an invalid or out-of-range timestamp; text
-// after the timestamp; too many tags; a line longer than max_line_bytes. A line is never split inside a
-// quoted string: "\n" always ends a line (line protocol does not allow newlines in values).
+// after the timestamp; too many tags; a line longer than max_line_bytes. "\n" ends a line even inside a
+// quoted string (line protocol has no newlines in values), so one bad line never swallows the next.
 //
 // An unsupported precision decodes nothing and reports LineError{0, "invalid precision \"x\" ..."};
 // callers that want a separate check call ParsePrecision() first.
