@@ -293,10 +293,10 @@ class LineDecoder {
 
   const LineProtocolOptions& options_;
   const int64_t ns_per_unit_;
-  Labels line_labels_;           // tags + __name__ of the current line; copied into each sample
-  std::vector<uint32_t> order_;  // tags_ indices sorted by key
-  std::vector<std::string> stale_;    // scratch of UpdateLineLabels
-  std::vector<uint32_t> changed_;
+  Labels line_labels_;              // tags + __name__ of the current line; copied into each sample
+  std::vector<uint32_t> order_;     // tags_ indices sorted by key
+  std::vector<std::string> stale_;  // scratch of UpdateLineLabels
+  std::vector<uint32_t> changed_;   // scratch of UpdateLineLabels
   std::string measurement_;  // sanitised
   std::string scratch_;
   std::vector<Tag> tags_;
@@ -514,7 +514,12 @@ Result<int64_t> ParsePrecision(std::string_view precision) {
   if (precision == "us") return int64_t{1'000};
   if (precision == "ms") return int64_t{1'000'000};
   if (precision == "s") return int64_t{1'000'000'000};
-  return Status::InvalidArgument("invalid precision " + Quoted(precision) + " (want ns, us, ms or s)");
+  // InfluxDB 1.x /write spellings.
+  if (precision == "n") return int64_t{1};
+  if (precision == "u") return int64_t{1'000};
+  if (precision == "m") return int64_t{60'000'000'000};
+  if (precision == "h") return int64_t{3'600'000'000'000};
+  return Status::InvalidArgument("invalid precision " + Quoted(precision) + " (want ns, us, ms or s; 1.x: n, u, m, h)");
 }
 
 DecodeResult DecodeLineProtocol(std::string_view body, const LineProtocolOptions& options,
