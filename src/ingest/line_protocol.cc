@@ -514,12 +514,7 @@ Result<int64_t> ParsePrecision(std::string_view precision) {
   if (precision == "us") return int64_t{1'000};
   if (precision == "ms") return int64_t{1'000'000};
   if (precision == "s") return int64_t{1'000'000'000};
-  // InfluxDB 1.x /write spellings.
-  if (precision == "n") return int64_t{1};
-  if (precision == "u") return int64_t{1'000};
-  if (precision == "m") return int64_t{60'000'000'000};
-  if (precision == "h") return int64_t{3'600'000'000'000};
-  return Status::InvalidArgument("invalid precision " + Quoted(precision) + " (want ns, us, ms or s; 1.x: n, u, m, h)");
+  return Status::InvalidArgument("invalid precision " + Quoted(precision) + " (want ns, us, ms or s)");
 }
 
 DecodeResult DecodeLineProtocol(std::string_view body, const LineProtocolOptions& options,

@@ -26,8 +26,7 @@
 namespace foresight::ingest {
 
 struct LineProtocolOptions {
-  // Unit of the timestamps in the body: "ns", "us", "ms" or "s" (InfluxDB's `precision` parameter), or
-  // the 1.x spellings "n", "u", "m" (minutes) and "h".
+  // Unit of the timestamps in the body: "ns", "us", "ms" or "s" (InfluxDB's `precision` parameter).
   // Anything else: the whole body is refused (first_error with line 0; see DecodeLineProtocol).
   std::string precision = "ns";
   // A longer line (without its "\n"/"\r\n") is a bad line: it is skipped whole and reported.
@@ -76,7 +75,7 @@ struct DecodeResult {
 DecodeResult DecodeLineProtocol(std::string_view body, const LineProtocolOptions& options,
                                 std::vector<LabeledSample>* out);
 
-// Nanoseconds per unit of `precision` ("ns"/"n" 1, "us"/"u" 1e3, "ms" 1e6, "s" 1e9, "m" 6e10, "h" 3.6e12).
+// Nanoseconds per unit of `precision` ("ns" 1, "us" 1e3, "ms" 1e6, "s" 1e9).
 // Errors: InvalidArgument naming the accepted values.
 Result<int64_t> ParsePrecision(std::string_view precision);
 

@@ -262,11 +262,6 @@ TEST(LineProtocolTest, PrecisionConvertsTimestampsToNanoseconds) {
   EXPECT_EQ(ts("s", "m v=1 1556813561"), 1556813561000000000);
   EXPECT_EQ(ts("s", "m v=1 -1"), -1'000'000'000);
   EXPECT_EQ(ts("ns", "m v=1 0"), 0);
-  // InfluxDB 1.x /write spellings.
-  EXPECT_EQ(ts("n", "m v=1 5"), 5);
-  EXPECT_EQ(ts("u", "m v=1 5"), 5'000);
-  EXPECT_EQ(ts("m", "m v=1 2"), 120'000'000'000);
-  EXPECT_EQ(ts("h", "m v=1 2"), 7'200'000'000'000);
 }
 
 TEST(LineProtocolTest, UnknownPrecisionRefusesTheWholeBody) {
@@ -275,10 +270,11 @@ TEST(LineProtocolTest, UnknownPrecisionRefusesTheWholeBody) {
   Decoded d = Decode("m v=1 1\nm v=2 2", o);
   ASSERT_TRUE(d.result.first_error);
   EXPECT_EQ(d.result.first_error->line, 0u);
-  EXPECT_EQ(d.result.first_error->message, "invalid precision \"sec\" (want ns, us, ms or s; 1.x: n, u, m, h)");
+  EXPECT_EQ(d.result.first_error->message, "invalid precision \"sec\" (want ns, us, ms or s)");
   EXPECT_TRUE(d.samples.empty());
   EXPECT_EQ(ParsePrecision("ms").value(), 1'000'000);
   EXPECT_EQ(ParsePrecision("NS").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParsePrecision("h").status().code(), StatusCode::kInvalidArgument);  // 1.x spellings: not taken
   EXPECT_EQ(ParsePrecision("").status().code(), StatusCode::kInvalidArgument);
 }
 
