@@ -235,7 +235,7 @@ HttpResponse HandleLineProtocolWrite(const ApiContext& ctx, const HttpRequest& r
   std::string encoding = req.Header("content-encoding");
   if (encoding == "gzip") {
     auto plain = ingest::GunzipBody(req.body, ctx.options.max_decompressed_bytes);
-    if (!plain.ok()) return HttpResponse::Error(plain.status().WithContext("gzip body"));
+    if (!plain.ok()) return HttpResponse::Error(plain.status());
     body_storage = std::move(*plain);
     body = body_storage;
   } else if (!encoding.empty() && encoding != "identity") {

@@ -92,6 +92,16 @@ PipelineOptions PipelineOptionsFrom(const config::Config& c) {
   o.host = c.collector.host;
   o.proc_root = c.collector.proc_root;
   o.sys_root = c.collector.sys_root;
+  for (const auto& job : c.scrape_configs) {
+    for (const auto& st : job.static_configs) {
+      Labels labels;
+      for (const auto& [k, v] : st.labels) labels.Set(k, v);
+      for (const auto& target : st.targets) {
+        o.scrape_targets.push_back(ingest::ScrapeTarget{job.scheme + "://" + target + job.metrics_path, job.job_name,
+                                                        job.interval_ns, job.timeout_ns, labels});
+      }
+    }
+  }
   o.simulate_hosts = c.simulator.hosts;
   o.seed = c.simulator.seed;
   o.scenarios_per_hour = c.simulator.scenarios_per_hour;

@@ -223,11 +223,15 @@ Status Pipeline::Start() {
     so.auto_scenario_quiet_ns = options_.backfill_ns;
     sim_ = std::make_unique<ingest::FleetSimulator>(so);
   }
+  if (!options_.scrape_targets.empty()) {
+    FS_ASSIGN_OR_RETURN(scraper_, ingest::ScrapeCollector::Create(options_.scrape_targets));
+  }
   threads_.emplace_back([this](std::stop_token st) { PredictLoop(st); });
   if (sim_) FS_RETURN_IF_ERROR(Backfill());
   started_ = true;
   threads_.emplace_back([this](std::stop_token st) { CollectLoop(st); });
   threads_.emplace_back([this](std::stop_token st) { TrainLoop(st); });
+  if (scraper_) threads_.emplace_back([this](std::stop_token st) { ScrapeLoop(st); });
   return Status::Ok();
 }
 
@@ -417,6 +421,31 @@ void Pipeline::CollectLoop(std::stop_token stop) {
       std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(next - std::chrono::steady_clock::now(),
                                                                       std::chrono::milliseconds(100)));
     }
+  }
+}
+
+void Pipeline::ScrapeLoop(std::stop_token stop) {
+  std::string last_error;
+  TimestampNs last_logged = 0;
+  while (!stop.stop_requested()) {
+    TimestampNs now = clock_.NowNs();
+    std::vector<LabeledSample> out;
+    Status st = scraper_->Collect(now, &out);
+    // A target that is down fails every tick: log a changed error at once, a repeated one once a minute.
+    if (!st.ok() && (st.message() != last_error || now - last_logged > 60 * kNanosPerSecond)) {
+      spdlog::warn("scrape: {}", st.message());
+      last_error = st.message();
+      last_logged = now;
+    }
+    // Targets are entities by their instance unless they say otherwise (entity or host label).
+    for (auto& s : out) {
+      if (!s.labels.Has(kEntityLabel) && !s.labels.Has(kHostLabel)) s.labels.Set(kEntityLabel, s.labels.Get("instance"));
+    }
+    if (!out.empty()) {
+      auto n = Ingest(out, now, /*live=*/true);
+      if (!n.ok()) spdlog::error("scrape ingest: {}", n.status().ToString());
+    }
+    for (int i = 0; i < 5 && !stop.stop_requested(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
@@ -747,6 +776,7 @@ json Pipeline::StatusJson() const {
   json sources = json::array();
   if (host_) sources.push_back("host");
   if (sim_) sources.push_back("simulator");
+  if (!options_.scrape_targets.empty()) sources.push_back("scrape");
   json j = {{"service", "foresight"},
             {"version", "0.1.0"},
             {"healthy", healthy_.load()},

@@ -26,6 +26,7 @@
 #include "core/records.h"
 #include "core/self_metrics.h"
 #include "features/entity_features.h"
+#include "ingest/scrape_collector.h"
 #include "storage/record_store.h"
 #include "storage/sample_store.h"
 
@@ -49,6 +50,7 @@ struct PipelineOptions {
   bool host = true;                       // collect this host's real metrics
   std::string proc_root = "/proc";
   std::string sys_root = "/sys";
+  std::vector<ingest::ScrapeTarget> scrape_targets;  // Prometheus endpoints scraped on their own thread
   int simulate_hosts = 0;                 // 0: no simulator
   uint64_t seed = 42;
   double scenarios_per_hour = 0;          // simulator: scheduled failures per hour across the fleet
@@ -116,6 +118,7 @@ class Pipeline final : public api::ServiceBackend {
   Result<const SeriesMeta*> ResolveLocked(const Labels& labels);
   Status Backfill();
   void CollectLoop(std::stop_token stop);
+  void ScrapeLoop(std::stop_token stop);
   void PredictLoop(std::stop_token stop);
   void TrainLoop(std::stop_token stop);
   void Process(const Batch& batch);
@@ -133,6 +136,7 @@ class Pipeline final : public api::ServiceBackend {
 
   std::unique_ptr<ingest::HostCollector> host_;
   std::unique_ptr<ingest::FleetSimulator> sim_;
+  std::unique_ptr<ingest::ScrapeCollector> scraper_;  // used only by the scrape thread
   std::mutex collect_mu_;        // one collection at a time (thread or POST /collect); guards series_
   std::unordered_map<uint64_t, std::vector<SeriesMeta>> series_;  // by Labels::Hash(), collisions chained
   std::unordered_map<SeriesId, SeriesMeta> series_by_id_;         // guarded by collect_mu_ for writes

@@ -440,6 +440,72 @@ std::string NodeKind(const YAML::Node& n) {
   }
 }
 
+// scrape_configs: a sequence of jobs in Prometheus' shape (see ScrapeConfig in config.h).
+Status ParseScrapeConfigs(const YAML::Node& node, std::string_view source, std::vector<ScrapeConfig>* out) {
+  auto bad = [&](const YAML::Node& at, const std::string& why) {
+    return Status::InvalidArgument(Where(source, at.Mark()), "scrape_configs: " + why);
+  };
+  if (node.IsNull()) return Status::Ok();
+  if (!node.IsSequence()) return bad(node, "must be a list of jobs, got " + NodeKind(node));
+  std::set<std::string> jobs;
+  for (const auto& job : node) {
+    if (!job.IsMap()) return bad(job, "each job must be a mapping, got " + NodeKind(job));
+    ScrapeConfig sc;
+    for (const auto& kv : job) {
+      const std::string key = kv.first.Scalar();
+      const YAML::Node& v = kv.second;
+      auto scalar = [&]() -> Result<std::string> {
+        if (!v.IsScalar()) return bad(v, Quote(key) + " must be a scalar");
+        return v.Scalar();
+      };
+      if (key == "job_name") {
+        FS_ASSIGN_OR_RETURN(sc.job_name, scalar());
+      } else if (key == "scrape_interval" || key == "scrape_timeout") {
+        FS_ASSIGN_OR_RETURN(std::string text, scalar());
+        auto d = ParseDuration(text);
+        if (!d.ok() || *d <= 0) return bad(v, Quote(key) + ": invalid duration " + Quote(text));
+        (key == "scrape_interval" ? sc.interval_ns : sc.timeout_ns) = *d;
+      } else if (key == "metrics_path") {
+        FS_ASSIGN_OR_RETURN(sc.metrics_path, scalar());
+        if (sc.metrics_path.empty() || sc.metrics_path[0] != '/') return bad(v, "metrics_path must start with '/'");
+      } else if (key == "scheme") {
+        FS_ASSIGN_OR_RETURN(sc.scheme, scalar());
+        if (sc.scheme != "http" && sc.scheme != "https") return bad(v, "scheme must be http or https");
+      } else if (key == "static_configs") {
+        if (!v.IsSequence()) return bad(v, "static_configs must be a list");
+        for (const auto& st : v) {
+          if (!st.IsMap()) return bad(st, "each static_config must be a mapping");
+          ScrapeConfig::StaticConfig cfg;
+          for (const auto& skv : st) {
+            const std::string skey = skv.first.Scalar();
+            if (skey == "targets") {
+              if (!skv.second.IsSequence()) return bad(skv.second, "targets must be a list of host:port");
+              for (const auto& t : skv.second) {
+                if (!t.IsScalar() || t.Scalar().empty()) return bad(t, "each target must be host:port");
+                cfg.targets.push_back(t.Scalar());
+              }
+            } else if (skey == "labels") {
+              if (!skv.second.IsMap()) return bad(skv.second, "labels must be a mapping");
+              for (const auto& l : skv.second) cfg.labels[l.first.Scalar()] = l.second.Scalar();
+            } else {
+              return bad(skv.first, "unknown key " + Quote(skey) + " in static_configs (known: targets, labels)");
+            }
+          }
+          sc.static_configs.push_back(std::move(cfg));
+        }
+      } else {
+        return bad(kv.first, "unknown key " + Quote(key) +
+                                 " (known: job_name, scrape_interval, scrape_timeout, metrics_path, scheme, static_configs)");
+      }
+    }
+    if (sc.job_name.empty()) return bad(job, "job_name is required");
+    if (!jobs.insert(sc.job_name).second) return bad(job, "duplicate job_name " + Quote(sc.job_name));
+    if (sc.timeout_ns > sc.interval_ns) return bad(job, "scrape_timeout must not exceed scrape_interval");
+    out->push_back(std::move(sc));
+  }
+  return Status::Ok();
+}
+
 Result<Config> ParseYaml(std::string_view yaml, std::string_view source) {
   YAML::Node root;
   try {
@@ -461,6 +527,13 @@ Result<Config> ParseYaml(std::string_view yaml, std::string_view source) {
     const YAML::Node& sv = sec.second;
     if (!sk.IsScalar()) return Status::InvalidArgument(Where(source, sk.Mark()), "section names must be scalars");
     const std::string section = sk.Scalar();
+    if (section == "scrape_configs") {
+      if (!seen_sections.insert(section).second) {
+        return Status::InvalidArgument(Where(source, sk.Mark()), "duplicate section " + Quote(section));
+      }
+      FS_RETURN_IF_ERROR(ParseScrapeConfigs(sv, source, &c.scrape_configs));
+      continue;
+    }
     if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
       return Status::InvalidArgument(Where(source, sk.Mark()), "unknown section " + Quote(section) + " (known: " +
                                                                    Join(sections, ", ") + ")");

@@ -93,6 +93,30 @@ struct LoggingOptions {
   friend bool operator==(const LoggingOptions&, const LoggingOptions&) = default;
 };
 
+// One Prometheus-style scrape job (top-level `scrape_configs:` list, Prometheus' own shape):
+//   - job_name: node
+//     scrape_interval: 15s        # default 15s
+//     scrape_timeout: 10s         # default 10s, <= interval
+//     metrics_path: /metrics      # default
+//     scheme: http                # http | https
+//     static_configs:
+//       - targets: ["127.0.0.1:9100"]
+//         labels: {team: infra}
+struct ScrapeConfig {
+  std::string job_name;
+  int64_t interval_ns = 15 * kSecondNs;
+  int64_t timeout_ns = 10 * kSecondNs;
+  std::string metrics_path = "/metrics";
+  std::string scheme = "http";
+  struct StaticConfig {
+    std::vector<std::string> targets;              // host:port
+    std::map<std::string, std::string> labels;
+    friend bool operator==(const StaticConfig&, const StaticConfig&) = default;
+  };
+  std::vector<StaticConfig> static_configs;
+  friend bool operator==(const ScrapeConfig&, const ScrapeConfig&) = default;
+};
+
 struct Config {
   ServerOptions server;
   StorageOptions storage;
@@ -102,6 +126,7 @@ struct Config {
   DetectorOptions detector;
   AlertingOptions alerting;
   LoggingOptions logging;
+  std::vector<ScrapeConfig> scrape_configs;  // Prometheus targets Foresight scrapes itself
   friend bool operator==(const Config&, const Config&) = default;
 };
 

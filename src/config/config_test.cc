@@ -345,3 +345,54 @@ TEST(ConfigTest, GarbageInputNeverThrowsOrCrashes) {
 
 }  // namespace
 }  // namespace foresight::config
+
+namespace foresight::config {
+namespace {
+
+TEST(ConfigScrapeTest, ParsesPrometheusShapedScrapeConfigs) {
+  auto c = ParseConfig(R"(
+scrape_configs:
+  - job_name: node
+    scrape_interval: 5s
+    scrape_timeout: 2s
+    static_configs:
+      - targets: ["127.0.0.1:9100", "127.0.0.1:9101"]
+        labels: {team: infra}
+  - job_name: app
+    metrics_path: /stats
+)", "s.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->scrape_configs.size(), 2u);
+  const auto& node = c->scrape_configs[0];
+  EXPECT_EQ(node.job_name, "node");
+  EXPECT_EQ(node.interval_ns, 5 * kNanosPerSecond);
+  EXPECT_EQ(node.timeout_ns, 2 * kNanosPerSecond);
+  EXPECT_EQ(node.static_configs[0].targets.size(), 2u);
+  EXPECT_EQ(node.static_configs[0].labels.at("team"), "infra");
+  EXPECT_EQ(c->scrape_configs[1].metrics_path, "/stats");
+  EXPECT_EQ(c->scrape_configs[1].interval_ns, 15 * kNanosPerSecond);
+}
+
+TEST(ConfigScrapeTest, ScrapeErrorsNameFileLineAndReason) {
+  struct Case {
+    const char* yaml;
+    const char* needle;
+  } cases[] = {
+      {"scrape_configs: {a: 1}\n", "must be a list of jobs"},
+      {"scrape_configs:\n  - scrape_interval: 5s\n", "job_name is required"},
+      {"scrape_configs:\n  - job_name: a\n    scrape_interval: soon\n", "invalid duration"},
+      {"scrape_configs:\n  - job_name: a\n    scrape_interval: 5s\n    scrape_timeout: 10s\n", "must not exceed"},
+      {"scrape_configs:\n  - job_name: a\n    targets: [x]\n", "unknown key \"targets\""},
+      {"scrape_configs:\n  - job_name: a\n  - job_name: a\n", "duplicate job_name"},
+      {"scrape_configs:\n  - job_name: a\n    scheme: ftp\n", "scheme must be http or https"},
+  };
+  for (const auto& c : cases) {
+    auto r = ParseConfig(c.yaml, "s.yaml");
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_NE(r.status().message().find("s.yaml:"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find(c.needle), std::string::npos) << r.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace foresight::config
