@@ -13,7 +13,7 @@ DEMO_ARGS  ?= --scenarios-per-hour 4 --inject cpu_runaway:api-3@now+20s/15m --in
 ARGS       ?=
 CMAKE_FLAGS?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build run serve test bench eval clean
+.PHONY: all deps build run serve test bench eval fuzz clean
 
 all: build
 
@@ -43,6 +43,12 @@ bench:
 	@[ -f $(BENCH_BUILD)/build.ninja ] || cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DFORESIGHT_BUILD_BENCH=ON -DFORESIGHT_BUILD_TESTS=OFF >/dev/null
 	@cmake --build $(BENCH_BUILD)
 	@scripts/bench.sh $(BENCH_BUILD)
+
+# Every *_fuzz libFuzzer target (parsers), FUZZ_SECONDS each (default 60), clang from Debian.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	@CC=clang-14 CXX=clang++-14 scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Detection end to end on the simulator (the real binary over its API); results in eval-out/.
 eval: build

@@ -15,6 +15,9 @@ pkgs=(
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(python3-sklearn python3-numpy python3-pandas)
 fi
+if [[ "${1:-}" == "--fuzz" ]]; then
+  pkgs+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
