@@ -10,6 +10,7 @@ pkgs=(
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   libsqlite3-dev zlib1g-dev libeigen3-dev
   libcurl4-openssl-dev prometheus-node-exporter
+  libprotobuf-dev protobuf-compiler libsnappy-dev
   curl python3 python3-venv
 )
 if [[ "${1:-}" == "--bench" ]]; then
