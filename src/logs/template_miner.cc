@@ -39,6 +39,44 @@ size_t MatchIpv4(std::string_view s, size_t i) {
   return j - i;
 }
 
+// Clock times: 7:05, 20:30:31, 20:30:31.455.
+size_t MatchTime(std::string_view s, size_t i) {
+  size_t j = i;
+  auto digits = [&](size_t min, size_t max) {
+    size_t start = j;
+    while (j < s.size() && IsDigit(s[j]) && j - start < max) ++j;
+    return j - start >= min;
+  };
+  if (!digits(1, 2) || j >= s.size() || s[j] != ':') return 0;
+  ++j;
+  if (!digits(2, 2)) return 0;
+  if (j + 1 < s.size() && s[j] == ':' && IsDigit(s[j + 1])) {
+    ++j;
+    if (!digits(2, 2)) return 0;
+    if (j + 1 < s.size() && (s[j] == '.' || s[j] == ',') && IsDigit(s[j + 1])) {
+      ++j;
+      digits(1, 9);
+    }
+  }
+  if (j < s.size() && IsAlnum(s[j])) return 0;
+  return j - i;
+}
+
+// "host.example.com:8080" (a dotted host name followed by a port) at the start of a token or after '/' or '@'.
+size_t MatchHostPort(std::string_view s, size_t i) {
+  size_t j = i, dots = 0;
+  while (j < s.size() && (IsAlnum(s[j]) || s[j] == '-' || s[j] == '.' || s[j] == '_')) {
+    if (s[j] == '.') ++dots;
+    ++j;
+  }
+  if (dots == 0 || j == i || s[j - 1] == '.') return 0;
+  size_t port = MatchPort(s, j);
+  if (port == 0) return 0;
+  j += port;
+  if (j < s.size() && IsAlnum(s[j])) return 0;
+  return j - i;
+}
+
 size_t MatchUuid(std::string_view s, size_t i) {
   static constexpr size_t kGroups[] = {8, 4, 4, 4, 12};
   size_t j = i;
@@ -132,7 +170,24 @@ bool MaskPathToken(std::string_view tok, std::string& out) {
   return true;
 }
 
+// "<*>,<*>,<*>" (a list of masked values) becomes one "<*>" so lists of any length share a template token.
+void CollapseMaskedList(std::string& out, size_t token_start) {
+  std::string_view tok(out.data() + token_start, out.size() - token_start);
+  if (tok.size() <= kWildcard.size()) return;
+  size_t i = 0;
+  while (i < tok.size()) {
+    if (tok.substr(i, kWildcard.size()) != kWildcard) return;
+    i += kWildcard.size();
+    if (i == tok.size()) break;
+    if (tok[i] != ',' && tok[i] != ';') return;
+    ++i;
+  }
+  out.resize(token_start);
+  out += kWildcard;
+}
+
 void MaskToken(std::string_view tok, const MaskOptions& o, std::string& out) {
+  size_t token_start = out.size();
   if (o.paths && MaskPathToken(tok, out)) return;
   if (o.key_values) {
     size_t eq = tok.find('=');
@@ -155,6 +210,8 @@ void MaskToken(std::string_view tok, const MaskOptions& o, std::string& out) {
     size_t len = 0;
     if (left_ok) {
       if (o.uuid) len = MatchUuid(tok, i);
+      if (len == 0 && o.host_ports && (i == 0 || tok[i - 1] == '/' || tok[i - 1] == '@')) len = MatchHostPort(tok, i);
+      if (len == 0 && o.numbers) len = MatchTime(tok, i);
       if (len == 0 && o.ipv4 && !(i > 0 && tok[i - 1] == '.')) len = MatchIpv4(tok, i);
       if (len == 0 && o.ipv6) len = MatchIpv6(tok, i);
       if (len == 0 && o.hex) len = MatchHex(tok, i);
@@ -168,6 +225,7 @@ void MaskToken(std::string_view tok, const MaskOptions& o, std::string& out) {
       ++i;
     }
   }
+  CollapseMaskedList(out, token_start);
 }
 
 std::vector<std::string_view> SplitTokens(std::string_view s) {
@@ -227,6 +285,21 @@ struct TemplateMiner::Impl {
     return s;
   }
 
+  // Positional similarity, after simSeq in the paper: the share of equal tokens. Positions where the line and
+  // the template hold the same masked token ("<*>", "blk_<*>") are left out of both counts: masking already
+  // said they are variables, so they are no evidence that two lines share an event. Without this, short
+  // templates made mostly of masked values attract unrelated lines. A line with no other positions scores 1.
+  double Similarity(const Group& group, const std::vector<std::string_view>& tokens) const {
+    size_t same = 0, considered = 0;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      bool equal = group.tokens[i] == tokens[i];
+      if (equal && tokens[i].find(kWildcard) != std::string_view::npos) continue;
+      ++considered;
+      if (equal) ++same;
+    }
+    return considered == 0 ? 1.0 : static_cast<double>(same) / static_cast<double>(considered);
+  }
+
   Node& Leaf(const std::vector<std::string_view>& tokens) {
     Node* node = &by_length[tokens.size()];
     size_t prefix = std::min(options.depth - 2, tokens.size());
@@ -274,11 +347,7 @@ struct TemplateMiner::Impl {
     size_t best_wild = 0;
     for (size_t g : leaf.groups) {
       const Group& group = groups[g];
-      size_t same = 0;
-      for (size_t i = 0; i < tokens.size(); ++i) {
-        if (group.tokens[i] == tokens[i]) ++same;
-      }
-      double sim = tokens.empty() ? 1.0 : static_cast<double>(same) / static_cast<double>(tokens.size());
+      double sim = Similarity(group, tokens);
       if (sim > best_sim || (sim == best_sim && group.wildcards > best_wild)) {
         best = g;
         best_sim = sim;

@@ -24,9 +24,10 @@ inline constexpr std::string_view kWildcard = "<*>";
 struct MaskOptions {
   bool ipv4 = true;       // 10.0.0.1, 10.0.0.1:8080, /10.0.0.1:8080
   bool ipv6 = true;       // fe80::1, [::1]:443 (hex groups with at least two colons)
+  bool host_ports = true; // proxy.example.com:5070 (a dotted name with a port; bare names stay)
   bool uuid = true;       // 8-4-4-4-12 hex
   bool hex = true;        // 0x1f, and hex ids of >= 8 chars that mix digits and letters a-f
-  bool numbers = true;    // digit runs (with sign/decimals) not glued to letters: "3", "-1.5", "blk_123"
+  bool numbers = true;    // digit runs (sign, decimals) not glued to letters: "3", "-1.5", "blk_123"; times 20:30:31.455
   bool paths = true;      // tokens starting with '/' (or "X:\") holding another separator
   bool key_values = true; // "key=value" -> "key=<*>" for a non-empty value
 };

@@ -43,7 +43,7 @@ TEST(MaskVariablesTest, MasksKeyValueValues) {
 }
 
 TEST(MaskVariablesTest, EachKindCanBeTurnedOff) {
-  MaskOptions none{.ipv4 = false, .ipv6 = false, .uuid = false, .hex = false,
+  MaskOptions none{.ipv4 = false, .ipv6 = false, .host_ports = false, .uuid = false, .hex = false,
                    .numbers = false, .paths = false, .key_values = false};
   EXPECT_EQ(MaskVariables("a 10.0.0.1 0x1f 42 /x/y k=v", none), "a 10.0.0.1 0x1f 42 /x/y k=v");
 }
@@ -154,6 +154,24 @@ TEST(TemplateMinerTest, CreateRejectsBadOptions) {
   MinerOptions bad_regex;
   bad_regex.extra_regexes = {"("};
   EXPECT_FALSE(TemplateMiner::Create(bad_regex).ok());
+}
+
+TEST(TemplateMinerTest, SharedMaskedValuesAreNoEvidenceOfTheSameEvent) {
+  TemplateMiner miner;
+  // Three of four tokens agree only because they are masked numbers; the words all differ.
+  auto a = miner.Add("1 2 3 started");
+  auto b = miner.Add("4 5 6 stopped");
+  EXPECT_NE(a.template_id, b.template_id);
+  // Lines that are identical after masking still share a template.
+  EXPECT_EQ(miner.Add("7 8 9 started").template_id, a.template_id);
+}
+
+TEST(MaskVariablesTest, MasksHostPortsTimesAndValueLists) {
+  EXPECT_EQ(MaskVariables("proxy.example.com:5070 open"), "<*> open");
+  EXPECT_EQ(MaskVariables("lifetime 00:01 at 20:30:31.455"), "lifetime <*> at <*>");
+  EXPECT_EQ(MaskVariables("from 10.0.0.1,10.0.0.2,10.0.0.3 GET"), "from <*> GET");
+  EXPECT_EQ(MaskVariables("Foo.java:12)"), "<*>)");  // documented: a dotted name with a port-like suffix
+  EXPECT_EQ(MaskVariables("host:"), "host:");
 }
 
 TEST(TemplateMinerTest, EmptyLineIsItsOwnTemplate) {
