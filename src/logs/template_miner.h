@@ -49,13 +49,16 @@ struct Template {
   uint64_t count = 0; // lines matched so far
 };
 
+// What Add() reports for one line.
+struct Match {
+  uint64_t template_id = 0;
+  bool is_new = false;             // true when this line created the template
+  std::string_view template_text;  // the template after this line; valid until the next Add() on the miner
+};
+
 class TemplateMiner {
  public:
-  struct Match {
-    uint64_t template_id = 0;
-    bool is_new = false;             // true when this line created the template
-    std::string_view template_text;  // valid until the next Add() on this miner
-  };
+  using Match = ::foresight::logs::Match;
 
   // REQUIRES: options.depth >= 3, 0 < options.similarity_threshold <= 1, options.max_children >= 1.
   explicit TemplateMiner(MinerOptions options = {});

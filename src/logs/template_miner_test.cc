@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace foresight::logs {
 namespace {
 
@@ -101,6 +104,21 @@ TEST(TemplateMinerTest, IdsAreStableAcrossMerges) {
   EXPECT_EQ(templates[first.template_id - 1].id, first.template_id);
   EXPECT_EQ(templates[first.template_id - 1].text, "job finished <*> in time");
   EXPECT_EQ(templates[first.template_id - 1].count, 3u);
+}
+
+TEST(TemplateMinerTest, IdsStayStableAsTheMinerGrows) {
+  TemplateMiner miner;
+  auto first = miner.Add("cache warm complete");
+  std::vector<uint64_t> ids;
+  std::string line = "event";
+  for (int i = 0; i < 300; ++i) {
+    line += " w";  // a new token count each time: never merged with an earlier line
+    ids.push_back(miner.Add(line).template_id);
+  }
+  EXPECT_EQ(miner.Add("cache warm complete").template_id, first.template_id);
+  EXPECT_EQ(miner.Add("event w").template_id, ids[0]);
+  EXPECT_EQ(miner.Add(line).template_id, ids.back());
+  EXPECT_EQ(miner.templates().size(), 301u);
 }
 
 TEST(TemplateMinerTest, NewTemplateFlagOnlyOnFirstLine) {
