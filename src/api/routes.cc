@@ -8,6 +8,7 @@
 #include "api/json.h"
 #include "core/time_util.h"
 #include "ingest/line_protocol.h"
+#include "ingest/remote_write.h"
 
 namespace foresight::api {
 namespace {
@@ -227,6 +228,8 @@ HttpResponse HandleQuery(const ApiContext& ctx, const HttpRequest& req) {
   return Ok(data);
 }
 
+std::optional<HttpResponse> IngestOrError(const ApiContext& ctx, std::span<const LabeledSample> samples);
+
 // POST /write (InfluxDB 1.x) and /api/v2/write (2.x): line protocol, optionally gzip. Good lines are
 // stored even when some are bad; the answer then is 400 naming the first bad line, as InfluxDB does.
 HttpResponse HandleLineProtocolWrite(const ApiContext& ctx, const HttpRequest& req) {
@@ -247,16 +250,7 @@ HttpResponse HandleLineProtocolWrite(const ApiContext& ctx, const HttpRequest& r
   lo.default_ts = ctx.clock->NowNs();
   std::vector<LabeledSample> samples;
   ingest::DecodeResult r = ingest::DecodeLineProtocol(body, lo, &samples);
-  if (!samples.empty()) {
-    Status st = ctx.service->IngestSamples(samples);
-    if (!st.ok()) {
-      HttpResponse resp = HttpResponse::Error(st);
-      if (st.code() == StatusCode::kResourceExhausted || st.code() == StatusCode::kUnavailable) {
-        resp.headers.emplace_back("Retry-After", "1");
-      }
-      return resp;
-    }
-  }
+  if (auto err = IngestOrError(ctx, samples)) return *err;
   if (r.first_error) {
     return HttpResponse::Error(400, "INVALID_ARGUMENT",
                                r.first_error->message + " (" + std::to_string(r.points) + " of " + std::to_string(r.lines) +
@@ -265,6 +259,43 @@ HttpResponse HandleLineProtocolWrite(const ApiContext& ctx, const HttpRequest& r
   HttpResponse ok;
   ok.status = 204;
   ok.content_type = "application/json";
+  return ok;
+}
+
+// Stores decoded samples through the pipeline; maps backpressure to 429/503 with Retry-After.
+std::optional<HttpResponse> IngestOrError(const ApiContext& ctx, std::span<const LabeledSample> samples) {
+  if (samples.empty()) return std::nullopt;
+  Status st = ctx.service->IngestSamples(samples);
+  if (st.ok()) return std::nullopt;
+  HttpResponse resp = HttpResponse::Error(st);
+  if (st.code() == StatusCode::kResourceExhausted || st.code() == StatusCode::kUnavailable) {
+    resp.headers.emplace_back("Retry-After", "1");
+  }
+  return resp;
+}
+
+// POST /api/v1/write: Prometheus remote write 1.0 (snappy-compressed protobuf WriteRequest).
+HttpResponse HandleRemoteWrite(const ApiContext& ctx, const HttpRequest& req) {
+  std::string encoding = req.Header("content-encoding");
+  if (!encoding.empty() && encoding != ingest::kRemoteWriteContentEncoding) {
+    return HttpResponse::Error(415, "UNSUPPORTED_MEDIA_TYPE",
+                               "remote write needs Content-Encoding: snappy, got \"" + encoding + "\"");
+  }
+  std::vector<LabeledSample> samples;
+  ingest::RemoteWriteOptions opts;
+  auto r = ingest::DecodeRemoteWrite(req.body, opts, &samples);
+  if (!r.ok()) {
+    // An oversized body would be retried forever on 429: it is a bad request here.
+    return HttpResponse::Error(400, StatusCodeName(r.status().code()), r.status().message());
+  }
+  if (auto err = IngestOrError(ctx, samples)) return *err;
+  if (r->first_error) {
+    return HttpResponse::Error(400, "INVALID_ARGUMENT",
+                               *r->first_error + " (" + std::to_string(r->series - r->bad_series) + " of " +
+                                   std::to_string(r->series) + " series stored)");
+  }
+  HttpResponse ok;
+  ok.status = 204;
   return ok;
 }
 
@@ -320,6 +351,7 @@ void RegisterRoutes(Router& router, const ApiContext& ctx_in) {
   router.Add("GET", "/api/v1/query", [ctx](HttpRequest& req) { return HandleQuery(*ctx, req); });
   router.Add("POST", "/write", [ctx](HttpRequest& req) { return HandleLineProtocolWrite(*ctx, req); });
   router.Add("POST", "/api/v2/write", [ctx](HttpRequest& req) { return HandleLineProtocolWrite(*ctx, req); });
+  router.Add("POST", "/api/v1/write", [ctx](HttpRequest& req) { return HandleRemoteWrite(*ctx, req); });
 
   router.Add("GET", "/api/v1/predictions", [ctx](HttpRequest& req) {
     auto common = ParseListFilter(req, ctx->clock->NowNs());

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "ingest/remote_write.h"
 #include "storage/sqlite/sqlite_record_store.h"
 #include "storage/tsdb/tsdb.h"
 
@@ -255,6 +256,22 @@ TEST_F(RoutesTest, LineProtocolBadLinesKeepTheGoodOnesAndNameTheFirstBadLine) {
   EXPECT_NE(Message(bad_precision).find("precision"), std::string::npos);
   EXPECT_EQ(Call("POST", "/write", "m v=1", "br").status, 415);
   EXPECT_EQ(Call("POST", "/write", "not gzip at all", "gzip").status, 400);
+}
+
+TEST_F(RoutesTest, RemoteWriteStoresSeriesAndRejectsCorruptBodies) {
+  ingest::RemoteWriteSeries series;
+  series.labels = {{"__name__", "node_load1"}, {"instance", "h:9100"}, {"job", "node"}};
+  series.samples = {{now_ / kNanosPerMilli - 1000, 0.5}, {now_ / kNanosPerMilli, 0.75}};
+  std::string body = ingest::EncodeRemoteWriteForTest({series});
+  auto r = Call("POST", "/api/v1/write", body, "snappy");
+  ASSERT_EQ(r.status, 204) << r.body;
+  auto q = Call("GET", "/api/v1/query?series=node_load1%7Bjob%3D%22node%22%7D&from=now-1m");
+  ASSERT_EQ(q.status, 200) << q.body;
+  EXPECT_EQ(json::parse(q.body)["data"]["series"][0]["points"].size(), 2u);
+  auto corrupt = Call("POST", "/api/v1/write", "not snappy", "snappy");
+  EXPECT_EQ(corrupt.status, 400);
+  EXPECT_NE(Message(corrupt).find("snappy"), std::string::npos);
+  EXPECT_EQ(Call("POST", "/api/v1/write", body, "gzip").status, 415);
 }
 
 TEST_F(RoutesTest, LineProtocolBackpressureAnswers429WithRetryAfter) {
