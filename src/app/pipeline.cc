@@ -248,13 +248,9 @@ void Pipeline::Stop() {
 }
 
 Result<const Pipeline::SeriesMeta*> Pipeline::ResolveLocked(const Labels& labels) {
-  uint64_t h = labels.Hash();
-  auto& chain = series_[h];
-  for (const auto& m : chain) {
-    if (auto it = series_by_id_.find(m.id); it != series_by_id_.end()) {
-      auto l = samples_.LabelsOf(m.id);
-      if (chain.size() == 1 || (l.ok() && *l == labels)) return &m;
-    }
+  auto& chain = series_[labels.Hash()];
+  for (const auto& [cached_labels, m] : chain) {
+    if (cached_labels == labels) return &m;  // equal hashes are not proof: compare the labels
   }
   FS_ASSIGN_OR_RETURN(SeriesId id, samples_.Resolve(labels));
   SeriesMeta meta;
@@ -262,7 +258,7 @@ Result<const Pipeline::SeriesMeta*> Pipeline::ResolveLocked(const Labels& labels
   meta.entity = EntityOf(labels);
   meta.feature_key = features::MetricKey(labels);
   meta.modelled = !meta.entity.empty() && IsModelled(labels);
-  chain.push_back(meta);
+  chain.emplace_back(labels, meta);
   {
     std::lock_guard lock(meta_mu_);
     series_by_id_[id] = meta;
@@ -279,7 +275,7 @@ Result<const Pipeline::SeriesMeta*> Pipeline::ResolveLocked(const Labels& labels
     }
     e->series.push_back(id);
   }
-  return &chain.back();
+  return &chain.back().second;
 }
 
 Result<size_t> Pipeline::Ingest(std::span<const LabeledSample> in, TimestampNs tick, bool live) {
@@ -400,6 +396,7 @@ Result<json> Pipeline::CollectNow() {
   if (!n.ok()) {
     collect_errors_.Inc();
     healthy_ = false;
+    std::lock_guard lock(last_error_mu_);
     last_error_ = n.status().ToString();
     return n.status();
   }
@@ -790,7 +787,10 @@ json Pipeline::StatusJson() const {
             {"models", n_models},
             {"open_predictions", n_open},
             {"queue_depth", queue_.size()}};
-  if (!healthy_) j["last_error"] = last_error_;
+  if (!healthy_) {
+    std::lock_guard lock(last_error_mu_);
+    j["last_error"] = last_error_;
+  }
   return j;
 }
 

@@ -97,7 +97,7 @@ class Pipeline final : public api::ServiceBackend {
   Result<nlohmann::json> ScenariosJson() const override;
   void OnFeedback(const std::string& prediction_id, const std::string& verdict) override;
 
-  // For tests: trains every entity that is due now, synchronously.
+  // Trains every entity that is due now, synchronously (the train thread's loop body).
   void TrainDueEntities();
 
  private:
@@ -138,7 +138,8 @@ class Pipeline final : public api::ServiceBackend {
   std::unique_ptr<ingest::FleetSimulator> sim_;
   std::unique_ptr<ingest::ScrapeCollector> scraper_;  // used only by the scrape thread
   std::mutex collect_mu_;        // one collection at a time (thread or POST /collect); guards series_
-  std::unordered_map<uint64_t, std::vector<SeriesMeta>> series_;  // by Labels::Hash(), collisions chained
+  // Resolve cache by Labels::Hash(); entries keep their labels so a hash collision is a miss, not a merge.
+  std::unordered_map<uint64_t, std::vector<std::pair<Labels, SeriesMeta>>> series_;
   std::unordered_map<SeriesId, SeriesMeta> series_by_id_;         // guarded by collect_mu_ for writes
   mutable std::mutex sim_mu_;    // guards sim_ (ticks vs. injections)
 
@@ -160,6 +161,7 @@ class Pipeline final : public api::ServiceBackend {
   std::atomic<uint64_t> feedback_confirmed_{0};
   std::atomic<uint64_t> feedback_dismissed_{0};
   std::atomic<bool> healthy_{true};
+  mutable std::mutex last_error_mu_;  // last_error_ is written by the collect thread, read by the API
   std::string last_error_;
 
   std::vector<std::jthread> threads_;
