@@ -60,10 +60,15 @@ TEST(ScrapeE2ETest, NodeExporterSeriesReachTheQueryApi) {
   EXPECT_EQ(labels["team"], "infra");
   EXPECT_EQ(labels["entity"], labels["instance"]);
 
+  // A scrape's ~500 new series are resolved one by one (one fsync each) and `up` comes last, so the
+  // API may see a scrape half-resolved: wait for the series this test reads, not just the first one.
+  json up;
+  ASSERT_TRUE(WaitFor([&] {
+    up = json::parse(HttpCall(port, "GET", "/api/v1/query?series=up%7Bjob%3D%22node%22%7D&from=now-5m").body, nullptr, false);
+    return up.value("status", "") == "success";
+  }, std::chrono::seconds(60))) << up.dump();
   auto cpu = json::parse(HttpCall(port, "GET", "/api/v1/series?match=node_cpu_seconds_total").body);
   EXPECT_GE(cpu["total"].get<int>(), 1);
-  auto up = json::parse(HttpCall(port, "GET", "/api/v1/query?series=up%7Bjob%3D%22node%22%7D&from=now-5m").body);
-  ASSERT_EQ(up["status"], "success") << up.dump();
   bool any_up = false;
   for (const auto& p : up["data"]["series"][0]["points"]) any_up |= p[1] == 1.0;
   EXPECT_TRUE(any_up) << up.dump();
