@@ -11,10 +11,13 @@ pkgs=(
   libsqlite3-dev zlib1g-dev libeigen3-dev
   libcurl4-openssl-dev prometheus-node-exporter
   libprotobuf-dev protobuf-compiler libsnappy-dev
-  curl python3 python3-venv
+  curl python3 python3-venv python3-pip
+  prometheus chromium
 )
+# Node.js and npm for the dashboard: the machine's own (e.g. NodeSource) if present, else Debian's.
+command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 if [[ "${1:-}" == "--bench" ]]; then
-  pkgs+=(python3-sklearn python3-numpy python3-pandas)
+  pkgs+=(python3-sklearn python3-numpy python3-pandas influxdb)
 fi
 if [[ "${1:-}" == "--fuzz" ]]; then
   pkgs+=(clang-14 libclang-rt-14-dev)
