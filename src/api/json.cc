@@ -46,6 +46,11 @@ nlohmann::json ToJson(const Prediction& p) {
   PutTime(j, "created_at", p.created_at);
   PutTime(j, "updated_at", p.updated_at);
   j["feedback"] = p.feedback.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.feedback);
+  j["open"] = !p.closed_at.has_value();
+  if (p.closed_at) PutTime(j, "closed_at", *p.closed_at);
+  // Details are stored as JSON written by the pipeline; a malformed value is dropped, never passed through.
+  auto details = nlohmann::json::parse(p.details_json.empty() ? std::string("{}") : p.details_json, nullptr, false);
+  j["details"] = details.is_object() ? details : nlohmann::json::object();
   return j;
 }
 

@@ -365,6 +365,12 @@ void RegisterRoutes(Router& router, const ApiContext& ctx_in) {
     if (!f.kind.empty() && f.kind != "anomaly" && f.kind != "forecast") {
       return HttpResponse::Error(Status::InvalidArgument("parameter kind must be anomaly or forecast", "got \"" + f.kind + "\""));
     }
+    if (std::string open = req.Query("open"); !open.empty()) {
+      if (open != "true" && open != "false") {
+        return HttpResponse::Error(Status::InvalidArgument("parameter open must be true or false", "got \"" + open + "\""));
+      }
+      f.open_only = open == "true";
+    }
     auto preds = ctx->records->ListPredictions(f);
     if (!preds.ok()) return HttpResponse::Error(preds.status());
     json data = json::array();

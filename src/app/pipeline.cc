@@ -226,6 +226,7 @@ Status Pipeline::Start() {
   if (!options_.scrape_targets.empty()) {
     FS_ASSIGN_OR_RETURN(scraper_, ingest::ScrapeCollector::Create(options_.scrape_targets));
   }
+  CloseStalePredictions();
   threads_.emplace_back([this](std::stop_token st) { PredictLoop(st); });
   if (sim_) FS_RETURN_IF_ERROR(Backfill());
   started_ = true;
@@ -233,6 +234,24 @@ Status Pipeline::Start() {
   threads_.emplace_back([this](std::stop_token st) { TrainLoop(st); });
   if (scraper_) threads_.emplace_back([this](std::stop_token st) { ScrapeLoop(st); });
   return Status::Ok();
+}
+
+// Predictions left open by an earlier run are not tracked by this one (their state was in memory):
+// close them at their last update so "open" means "being watched now". New evidence opens new ones.
+void Pipeline::CloseStalePredictions() {
+  storage::PredictionFilter f;
+  f.open_only = true;
+  f.limit = 100'000;
+  auto open = records_.ListPredictions(f);
+  if (!open.ok()) {
+    spdlog::warn("close stale predictions: {}", open.status().ToString());
+    return;
+  }
+  for (Prediction& p : *open) {
+    p.closed_at = p.updated_at;
+    if (Status st = records_.PutPrediction(p); !st.ok()) spdlog::warn("close {}: {}", p.id, st.ToString());
+  }
+  if (!open->empty()) spdlog::info("closed {} predictions left open by the previous run", open->size());
 }
 
 void Pipeline::Stop() {
@@ -555,6 +574,7 @@ void Pipeline::ScoreEntity(EntityState& e, TimestampNs tick) {
       }
     } else if (e.open && ++e.calm_ticks >= options_.calm_ticks_to_close) {
       e.open->updated_at = tick;
+      e.open->closed_at = tick;
       to_store = *e.open;
       e.open.reset();
     }

@@ -117,6 +117,7 @@ class Pipeline final : public api::ServiceBackend {
   Result<size_t> Ingest(std::span<const LabeledSample> samples, TimestampNs tick, bool live);
   Result<const SeriesMeta*> ResolveLocked(const Labels& labels);
   Status Backfill();
+  void CloseStalePredictions();
   void CollectLoop(std::stop_token stop);
   void ScrapeLoop(std::stop_token stop);
   void PredictLoop(std::stop_token stop);

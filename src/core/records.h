@@ -45,6 +45,10 @@ struct Prediction {
   TimestampNs created_at = 0;
   TimestampNs updated_at = 0;
   std::string feedback;      // "" | "confirmed" | "dismissed" (latest verdict)
+  std::optional<TimestampNs> closed_at;  // unset while the prediction is open
+  // Structured details as a JSON object: forecast limit/direction/method/current value/trend, the
+  // explanation (base, per-metric contributions). "{}" or "" when none.
+  std::string details_json;
 };
 
 enum class AlertState { kFiring, kResolved, kAcknowledged, kSilenced };

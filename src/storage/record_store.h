@@ -17,6 +17,7 @@ struct PredictionFilter {
   std::string kind;                      // "" = any
   std::optional<Severity> min_severity;  // at least this severity
   TimestampNs since = 0;                 // updated_at >= since
+  bool open_only = false;                // only predictions not closed yet (closed_at unset)
   size_t limit = 100;
 };
 

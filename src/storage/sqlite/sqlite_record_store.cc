@@ -78,6 +78,11 @@ CREATE TABLE model_versions (
 );
 CREATE INDEX model_versions_by_trained ON model_versions(entity, trained_at DESC);
 )sql",
+    // 1 -> 2: predictions close (closed_at) and carry structured details (forecast limit, band, explanation).
+    R"sql(
+ALTER TABLE predictions ADD COLUMN closed_at INTEGER;
+ALTER TABLE predictions ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
+)sql",
 };
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
 static_assert(kMigrationCount == SqliteRecordStore::kSchemaVersion);
@@ -133,7 +138,7 @@ Severity SeverityFromInt(int64_t v) {
 
 constexpr const char* kPredictionColumns =
     "id, entity, kind, resource, score, severity, eta, eta_low, eta_high, probability, attributions, evidence, "
-    "actions, model_name, model_version, simulated, created_at, updated_at, feedback";
+    "actions, model_name, model_version, simulated, created_at, updated_at, feedback, closed_at, details";
 
 Result<Prediction> ReadPrediction(const Stmt& s) {
   Prediction p;
@@ -156,6 +161,8 @@ Result<Prediction> ReadPrediction(const Stmt& s) {
   p.created_at = s.Int(16);
   p.updated_at = s.Int(17);
   p.feedback = s.Text(18);
+  p.closed_at = s.OptInt(19);
+  p.details_json = s.Text(20);
   return p;
 }
 
@@ -347,7 +354,7 @@ Status SqliteRecordStore::PutPrediction(const Prediction& p) {
   std::lock_guard lock(conn.mu);
   FS_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare(std::string("INSERT INTO predictions (") + kPredictionColumns +
                                                   ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
-                                                  "?18,?19) ON CONFLICT(id) DO UPDATE SET entity=excluded.entity, "
+                                                  "?18,?19,?20,?21) ON CONFLICT(id) DO UPDATE SET entity=excluded.entity, "
                                                   "kind=excluded.kind, resource=excluded.resource, score=excluded.score, "
                                                   "severity=excluded.severity, eta=excluded.eta, eta_low=excluded.eta_low, "
                                                   "eta_high=excluded.eta_high, probability=excluded.probability, "
@@ -356,7 +363,7 @@ Status SqliteRecordStore::PutPrediction(const Prediction& p) {
                                                   "model_version=excluded.model_version, simulated=excluded.simulated, "
                                                   "created_at=excluded.created_at, updated_at=excluded.updated_at, "
                                                   "feedback=CASE WHEN excluded.feedback = '' THEN predictions.feedback "
-                                                  "ELSE excluded.feedback END"));
+                                                  "ELSE excluded.feedback END, closed_at=excluded.closed_at, details=excluded.details"));
   Stmt s(conn.db.get(), raw);
   s.Bind(1, p.id);
   s.Bind(2, p.entity);
@@ -377,6 +384,8 @@ Status SqliteRecordStore::PutPrediction(const Prediction& p) {
   s.Bind(17, p.created_at);
   s.Bind(18, p.updated_at);
   s.Bind(19, p.feedback);
+  s.Bind(20, p.closed_at);
+  s.Bind(21, p.details_json.empty() ? std::string("{}") : p.details_json);
   return s.Run().WithContext("put prediction " + p.id);
 }
 
@@ -399,6 +408,7 @@ Result<std::vector<Prediction>> SqliteRecordStore::ListPredictions(const Predict
   if (!f.entity.empty()) sql += " AND entity = ?2";
   if (!f.kind.empty()) sql += " AND kind = ?3";
   if (f.min_severity) sql += " AND severity >= ?4";
+  if (f.open_only) sql += " AND closed_at IS NULL";
   sql += " ORDER BY updated_at DESC, id DESC LIMIT ?5";
   auto [conn_ptr, lock] = AcquireReader();
   Connection& conn = *conn_ptr;

@@ -49,7 +49,7 @@ class SqliteRecordStore final : public RecordStore {
   static Result<std::unique_ptr<SqliteRecordStore>> Open(const std::string& path, const SqliteOptions& options = {});
   ~SqliteRecordStore() override;
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // REQUIRES (checked, InvalidArgument): non-empty id and entity.
   // Replaces every column, except that an empty `feedback` keeps the stored verdict: predictions are

@@ -59,6 +59,8 @@ Prediction FullPrediction(const std::string& id) {
   p.created_at = 1'700'000'000'000'000'001;
   p.updated_at = 1'700'000'000'500'000'000;
   p.feedback = "";
+  p.closed_at = 1'700'000'000'900'000'000;
+  p.details_json = R"({"limit":100,"direction":"above"})";
   return p;
 }
 
@@ -100,6 +102,8 @@ void ExpectSamePrediction(const Prediction& a, const Prediction& b) {
   EXPECT_EQ(a.created_at, b.created_at);
   EXPECT_EQ(a.updated_at, b.updated_at);
   EXPECT_EQ(a.feedback, b.feedback);
+  EXPECT_EQ(a.closed_at, b.closed_at);
+  EXPECT_EQ(a.details_json.empty() ? "{}" : a.details_json, b.details_json.empty() ? "{}" : b.details_json);
 }
 
 TEST(SqliteRecordStoreTest, PredictionRoundTripsEveryFieldSet) {
@@ -375,6 +379,58 @@ TEST(SqliteRecordStoreTest, CommittedWritesSurviveAProcessKilledWithoutClosing) 
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(p->feedback, "confirmed");
   EXPECT_EQ(p->attributions.size(), 2u);
+}
+
+TEST(SqliteRecordStoreTest, OpenOnlyFilterListsPredictionsNotClosed) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.file("r.db"));
+  Prediction open = MinimalPrediction("open", "db-1", 10);
+  Prediction closed = MinimalPrediction("closed", "db-1", 20);
+  closed.closed_at = 25;
+  ASSERT_TRUE(store->PutPrediction(open).ok());
+  ASSERT_TRUE(store->PutPrediction(closed).ok());
+  storage::PredictionFilter f;
+  f.open_only = true;
+  auto got = store->ListPredictions(f);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].id, "open");
+  f.open_only = false;
+  EXPECT_EQ(store->ListPredictions(f)->size(), 2u);
+}
+
+// A database written by schema 1 (before closed_at/details) opens, migrates and keeps its rows.
+TEST(SqliteRecordStoreTest, MigratesASchemaOneFile) {
+  TempDir dir;
+  const std::string path = dir.file("v1.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* v1 =
+      "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+      "INSERT INTO schema_version VALUES (1);"
+      "CREATE TABLE predictions (id TEXT PRIMARY KEY, entity TEXT NOT NULL, kind TEXT NOT NULL, resource TEXT NOT NULL,"
+      " score REAL NOT NULL, severity INTEGER NOT NULL, eta INTEGER, eta_low INTEGER, eta_high INTEGER, probability REAL,"
+      " attributions TEXT NOT NULL, evidence TEXT NOT NULL, actions TEXT NOT NULL, model_name TEXT NOT NULL,"
+      " model_version INTEGER NOT NULL, simulated INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+      " updated_at INTEGER NOT NULL, feedback TEXT NOT NULL);"
+      "INSERT INTO predictions VALUES ('old','db-1','anomaly','cpu',0.9,2,NULL,NULL,NULL,NULL,'[]','e','[]','if',1,0,"
+      " 5,6,'');"
+      "CREATE TABLE alerts (id TEXT PRIMARY KEY, prediction_id TEXT NOT NULL, entity TEXT NOT NULL, severity INTEGER"
+      " NOT NULL, state TEXT NOT NULL, message TEXT NOT NULL, channels TEXT NOT NULL, created_at INTEGER NOT NULL,"
+      " acked_by TEXT NOT NULL, silenced_until INTEGER);"
+      "CREATE TABLE feedback (seq INTEGER PRIMARY KEY AUTOINCREMENT, prediction_id TEXT NOT NULL, verdict TEXT NOT NULL,"
+      " note TEXT NOT NULL, user TEXT NOT NULL, at INTEGER NOT NULL);"
+      "CREATE TABLE model_versions (entity TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, trained_at"
+      " INTEGER NOT NULL, data_from INTEGER NOT NULL, data_to INTEGER NOT NULL, rows INTEGER NOT NULL, path TEXT NOT"
+      " NULL, metrics_json TEXT NOT NULL, PRIMARY KEY (entity, name, version));";
+  ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto store = OpenOrDie(path);
+  auto got = store->GetPrediction("old");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->resource, "cpu");
+  EXPECT_FALSE(got->closed_at.has_value());
+  EXPECT_EQ(got->details_json, "{}");
 }
 
 TEST(SqliteRecordStoreTest, RefusesAFileFromANewerSchema) {
