@@ -155,6 +155,7 @@ struct Pipeline::EntityState {
   bool training = false;
   bool model_checked = false;                // looked for a stored model once
   std::vector<double> row;                   // scratch
+  SeriesId score_series = 0;                 // foresight_anomaly_score{entity}; 0 until first resolved
 
   explicit EntityState(const features::FeatureOptions& o) : features(o) {}
 };
@@ -500,6 +501,34 @@ void Pipeline::Process(const Batch& batch) {
   auto t0 = std::chrono::steady_clock::now();
   for (EntityState* e : touched) ScoreEntity(*e, batch.tick);
   score_seconds_.Set(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  StoreScores(touched, batch.tick);
+}
+
+// Each scored entity's score becomes an ordinary series (foresight_anomaly_score{entity}) so charts can
+// overlay it. It is appended directly, not through Ingest: the models must never see their own output.
+void Pipeline::StoreScores(const std::vector<EntityState*>& touched, TimestampNs tick) {
+  std::vector<Sample> out;
+  for (EntityState* e : touched) {
+    double score;
+    bool simulated;
+    {
+      std::lock_guard lock(entities_mu_);
+      score = e->score;
+      simulated = e->simulated;
+    }
+    if (!std::isfinite(score)) continue;
+    if (e->score_series == 0) {  // only the predict thread reads or writes score_series
+      Labels labels{{std::string(kMetricNameLabel), std::string(kAnomalyScoreMetric)},
+                    {std::string(kEntityLabel), e->name}};
+      if (simulated) labels.Set(kSimulatedLabel, "true");
+      auto id = samples_.Resolve(labels);
+      if (!id.ok()) continue;  // e.g. the series limit: the score is still served by /api/v1/entities
+      e->score_series = *id;
+    }
+    out.push_back({e->score_series, tick, score});
+  }
+  if (out.empty()) return;
+  if (Status st = samples_.Append(out); !st.ok()) spdlog::warn("store anomaly scores: {}", st.ToString());
 }
 
 void Pipeline::ScoreEntity(EntityState& e, TimestampNs tick) {

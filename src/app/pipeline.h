@@ -44,6 +44,9 @@ class IsolationForestModel;
 
 namespace foresight::app {
 
+// The per-entity anomaly score (0..1) as a series, one point per scored tick.
+inline constexpr std::string_view kAnomalyScoreMetric = "foresight_anomaly_score";
+
 struct PipelineOptions {
   std::string data_dir = "./data";
   int64_t collect_interval_ns = kNanosPerSecond;
@@ -124,6 +127,7 @@ class Pipeline final : public api::ServiceBackend {
   void TrainLoop(std::stop_token stop);
   void Process(const Batch& batch);
   void ScoreEntity(EntityState& e, TimestampNs tick);
+  void StoreScores(const std::vector<EntityState*>& touched, TimestampNs tick);
   Status TrainEntity(const std::string& entity);
   void LoadStoredModel(EntityState& e);
 
