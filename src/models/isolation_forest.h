@@ -106,6 +106,24 @@ class IsolationForestModel {
 
   // Average path length of an unsuccessful BST search among n points, c(n) in the paper.
   static double AveragePathLength(double n);
+  // c(psi): the normaliser of the score, s = 2^(-E[h] / c(psi)).
+  double average_path_length_psi() const { return c_psi_; }
+
+  // Read-only view of the trees for explainers (src/explain, TreeSHAP). Node ids are absolute; tree t's
+  // root is tree_root(t). Every internal node has two non-empty children (size > 0).
+  struct NodeView {
+    bool leaf;
+    int32_t feature;      // split feature (internal nodes)
+    double threshold;     // go left iff x[feature] < threshold (internal nodes)
+    uint32_t left, right; // children (internal nodes)
+    uint32_t size;        // training rows (of the tree's subsample) reaching the node
+    double path_length;   // leaf: depth + c(size), the tree's output for rows ending here; internal: 0
+  };
+  uint32_t tree_root(size_t t) const { return roots_[t]; }
+  NodeView node(uint32_t i) const {
+    const Node& n = nodes_[i];
+    return NodeView{n.right == i, n.feature, n.threshold, i + 1, n.right, size_[i], leaf_len_[i]};
+  }
 
   explicit IsolationForestModel(Key) {}
 
