@@ -372,6 +372,29 @@ const std::vector<Field>& Fields() {
     f.push_back(BoolField<AlertingOptions>("alerting", "console", {&C::alerting, &AlertingOptions::console}));
     f.push_back(StringField<AlertingOptions>("alerting", "console_format",
                                              {&C::alerting, &AlertingOptions::console_format}, false, {"logfmt", "json"}));
+    // forecast
+    f.push_back(BoolField<ForecastOptions>("forecast", "enabled", {&C::forecast, &ForecastOptions::enabled}));
+    f.push_back(DurationField<ForecastOptions>("forecast", "interval", {&C::forecast, &ForecastOptions::interval_ns},
+                                               kSecondNs, kDayNs));
+    f.push_back(DurationField<ForecastOptions>("forecast", "horizon", {&C::forecast, &ForecastOptions::horizon_ns},
+                                               kMinuteNs, 90 * kDayNs));
+    f.push_back(DurationField<ForecastOptions>("forecast", "history", {&C::forecast, &ForecastOptions::history_ns},
+                                               10 * kMinuteNs, 365 * kDayNs));
+    f.push_back(DurationField<ForecastOptions>("forecast", "step", {&C::forecast, &ForecastOptions::step_ns}, kSecondNs,
+                                               kDayNs));
+    f.push_back(BoolField<ForecastOptions>("forecast", "host_limits", {&C::forecast, &ForecastOptions::host_limits}));
+    f.push_back(DurationField<ForecastOptions>("forecast", "critical_eta",
+                                               {&C::forecast, &ForecastOptions::critical_eta_ns}, 0, 365 * kDayNs));
+    f.push_back(DoubleField<ForecastOptions>("forecast", "critical_probability",
+                                             {&C::forecast, &ForecastOptions::critical_probability}, 0, 1, false));
+    f.push_back(DurationField<ForecastOptions>("forecast", "warning_eta", {&C::forecast, &ForecastOptions::warning_eta_ns},
+                                               0, 365 * kDayNs));
+    f.push_back(DoubleField<ForecastOptions>("forecast", "warning_probability",
+                                             {&C::forecast, &ForecastOptions::warning_probability}, 0, 1, false));
+    f.push_back(DoubleField<ForecastOptions>("forecast", "min_probability",
+                                             {&C::forecast, &ForecastOptions::min_probability}, 0, 1, false));
+    f.push_back(StringField<ForecastOptions>("forecast", "actions_file", {&C::forecast, &ForecastOptions::actions_file},
+                                             true));
     // logging
     f.push_back(StringField<LoggingOptions>("logging", "level", {&C::logging, &LoggingOptions::level}, false,
                                             {"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -506,6 +529,53 @@ Status ParseScrapeConfigs(const YAML::Node& node, std::string_view source, std::
   return Status::Ok();
 }
 
+// limits: a sequence of {name, selector, threshold | threshold_metric, direction, counter} (LimitConfig).
+Status ParseLimits(const YAML::Node& node, std::string_view source, std::vector<LimitConfig>* out) {
+  auto bad = [&](const YAML::Node& at, const std::string& why) {
+    return Status::InvalidArgument(Where(source, at.Mark()), "limits: " + why);
+  };
+  if (node.IsNull()) return Status::Ok();
+  if (!node.IsSequence()) return bad(node, "must be a list of limits, got " + NodeKind(node));
+  for (const auto& item : node) {
+    if (!item.IsMap()) return bad(item, "each limit must be a mapping, got " + NodeKind(item));
+    LimitConfig l;
+    for (const auto& kv : item) {
+      const std::string key = kv.first.Scalar();
+      const YAML::Node& v = kv.second;
+      if (!v.IsScalar()) return bad(v, Quote(key) + " must be a scalar");
+      const std::string text = v.Scalar();
+      if (key == "name") {
+        l.name = text;
+      } else if (key == "selector") {
+        l.selector = text;
+      } else if (key == "threshold") {
+        auto d = ParseDouble(text);
+        if (!d) return bad(v, "threshold must be a number, got " + Quote(text));
+        l.threshold = *d;
+      } else if (key == "threshold_metric") {
+        l.threshold_metric = text;
+      } else if (key == "direction") {
+        if (text != "above" && text != "below") return bad(v, "direction must be above or below, got " + Quote(text));
+        l.direction = text;
+      } else if (key == "counter") {
+        auto b = ParseBool(text);
+        if (!b) return bad(v, "counter must be true or false, got " + Quote(text));
+        l.counter = *b;
+      } else {
+        return bad(kv.first, "unknown key " + Quote(key) +
+                                 " (known: name, selector, threshold, threshold_metric, direction, counter)");
+      }
+    }
+    if (l.selector.empty()) return bad(item, "selector is required");
+    if (l.threshold.has_value() == !l.threshold_metric.empty()) {
+      return bad(item, "give exactly one of threshold or threshold_metric");
+    }
+    if (l.name.empty()) l.name = l.selector;
+    out->push_back(std::move(l));
+  }
+  return Status::Ok();
+}
+
 Result<Config> ParseYaml(std::string_view yaml, std::string_view source) {
   YAML::Node root;
   try {
@@ -527,11 +597,15 @@ Result<Config> ParseYaml(std::string_view yaml, std::string_view source) {
     const YAML::Node& sv = sec.second;
     if (!sk.IsScalar()) return Status::InvalidArgument(Where(source, sk.Mark()), "section names must be scalars");
     const std::string section = sk.Scalar();
-    if (section == "scrape_configs") {
+    if (section == "scrape_configs" || section == "limits") {
       if (!seen_sections.insert(section).second) {
         return Status::InvalidArgument(Where(source, sk.Mark()), "duplicate section " + Quote(section));
       }
-      FS_RETURN_IF_ERROR(ParseScrapeConfigs(sv, source, &c.scrape_configs));
+      if (section == "limits") {
+        FS_RETURN_IF_ERROR(ParseLimits(sv, source, &c.limits));
+      } else {
+        FS_RETURN_IF_ERROR(ParseScrapeConfigs(sv, source, &c.scrape_configs));
+      }
       continue;
     }
     if (std::find(sections.begin(), sections.end(), section) == sections.end()) {

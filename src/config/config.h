@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,6 +89,40 @@ struct AlertingOptions {
   friend bool operator==(const AlertingOptions&, const AlertingOptions&) = default;
 };
 
+// Forecasting of limited series (time to failure), issue 5; see docs/CONFIGURATION.md.
+struct ForecastOptions {
+  bool enabled = true;
+  int64_t interval_ns = 1 * kMinuteNs;         // every limited series is refitted and re-evaluated this often; 1s..1d
+  int64_t horizon_ns = 24 * kHourNs;           // how far ahead crossings are predicted; 1m..90d
+  int64_t history_ns = 3 * kDayNs;             // history per fit; 10m..365d
+  int64_t step_ns = 1 * kMinuteNs;             // the fit grid (mean per step); 1s..1d
+  bool host_limits = true;                     // built-in limits: disk size, memory total, fd and swap limits, pools
+  int64_t critical_eta_ns = 1 * kHourNs;       // critical when P50 ETA <= this ...
+  double critical_probability = 0.8;           // ... and probability >= this; (0,1]
+  int64_t warning_eta_ns = 12 * kHourNs;       // warning when P50 ETA <= this ...
+  double warning_probability = 0.6;            // ... and probability >= this; (0,1]
+  double min_probability = 0.3;                // below this nothing is predicted (info above); (0,1]
+  std::string actions_file;                    // your action catalogue (YAML), tried before the built-in one
+  friend bool operator==(const ForecastOptions&, const ForecastOptions&) = default;
+};
+
+// One limit (top-level `limits:` list): the series a selector picks must stay on one side of a
+// threshold, either fixed or read from a companion series with the same labels but another name.
+//   - name: db connections
+//     selector: db_connections{role="primary"}
+//     threshold_metric: db_max_connections   # or: threshold: 100
+//     direction: above                       # above (default) | below
+//     counter: false                         # true: a monotonic counter (resets undone)
+struct LimitConfig {
+  std::string name;
+  std::string selector;
+  std::optional<double> threshold;
+  std::string threshold_metric;
+  std::string direction = "above";
+  bool counter = false;
+  friend bool operator==(const LimitConfig&, const LimitConfig&) = default;
+};
+
 struct LoggingOptions {
   std::string level = "info";                  // trace | debug | info | warn | error | critical | off
   friend bool operator==(const LoggingOptions&, const LoggingOptions&) = default;
@@ -126,7 +161,9 @@ struct Config {
   DetectorOptions detector;
   AlertingOptions alerting;
   LoggingOptions logging;
+  ForecastOptions forecast;
   std::vector<ScrapeConfig> scrape_configs;  // Prometheus targets Foresight scrapes itself
+  std::vector<LimitConfig> limits;           // series limits for time-to-failure forecasts
   friend bool operator==(const Config&, const Config&) = default;
 };
 

@@ -394,5 +394,54 @@ TEST(ConfigScrapeTest, ScrapeErrorsNameFileLineAndReason) {
   }
 }
 
+TEST(ConfigLimitsTest, LimitsAndForecastSettingsParse) {
+  auto c = ParseConfig(R"(
+forecast:
+  horizon: 48h
+  warning_eta: 6h
+  actions_file: /etc/foresight/actions.yaml
+limits:
+  - name: db connections
+    selector: db_connections{role="primary"}
+    threshold_metric: db_max_connections
+  - selector: queue_free_slots
+    threshold: 0
+    direction: below
+)", "l.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->forecast.horizon_ns, 48 * kHourNs);
+  EXPECT_EQ(c->forecast.warning_eta_ns, 6 * kHourNs);
+  EXPECT_EQ(c->forecast.actions_file, "/etc/foresight/actions.yaml");
+  ASSERT_EQ(c->limits.size(), 2u);
+  EXPECT_EQ(c->limits[0].name, "db connections");
+  EXPECT_EQ(c->limits[0].threshold_metric, "db_max_connections");
+  EXPECT_FALSE(c->limits[0].threshold.has_value());
+  EXPECT_EQ(c->limits[1].name, "queue_free_slots");  // defaults to the selector
+  EXPECT_EQ(c->limits[1].threshold, 0.0);
+  EXPECT_EQ(c->limits[1].direction, "below");
+}
+
+TEST(ConfigLimitsTest, LimitErrorsNameFileLineAndReason) {
+  struct Case {
+    const char* yaml;
+    const char* needle;
+  } cases[] = {
+      {"limits: {a: 1}\n", "must be a list of limits"},
+      {"limits:\n  - threshold: 5\n", "selector is required"},
+      {"limits:\n  - selector: x\n", "exactly one of threshold or threshold_metric"},
+      {"limits:\n  - selector: x\n    threshold: 1\n    threshold_metric: y\n", "exactly one of"},
+      {"limits:\n  - selector: x\n    threshold: lots\n", "threshold must be a number"},
+      {"limits:\n  - selector: x\n    threshold: 1\n    direction: sideways\n", "above or below"},
+      {"limits:\n  - selector: x\n    threshold: 1\n    when: now\n", "unknown key \"when\""},
+      {"forecast:\n  critical_probability: 2\n", "critical_probability"},
+  };
+  for (const auto& c : cases) {
+    auto r = ParseConfig(c.yaml, "l.yaml");
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_NE(r.status().message().find("l.yaml:"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find(c.needle), std::string::npos) << r.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace foresight::config
