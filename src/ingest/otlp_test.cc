@@ -1,0 +1,245 @@
+#include "ingest/otlp.h"
+
+#include <gtest/gtest.h>
+
+#include "proto/opentelemetry/logs.pb.h"
+#include "proto/opentelemetry/metrics.pb.h"
+
+namespace foresight::ingest {
+namespace {
+
+namespace otc = opentelemetry::proto::common::v1;
+namespace otm = opentelemetry::proto::metrics::v1;
+namespace otl = opentelemetry::proto::logs::v1;
+
+void Attr(google::protobuf::RepeatedPtrField<otc::KeyValue>* attrs, const std::string& k, const std::string& v) {
+  auto* kv = attrs->Add();
+  kv->set_key(k);
+  kv->mutable_value()->set_string_value(v);
+}
+
+const LabeledSample* Find(const std::vector<LabeledSample>& out, const std::string& text) {
+  for (const auto& s : out) {
+    if (s.labels.ToString() == text) return &s;
+  }
+  return nullptr;
+}
+
+std::string Dump(const std::vector<LabeledSample>& out) {
+  std::string s;
+  for (const auto& x : out) s += x.labels.ToString() + " " + std::to_string(x.value) + "\n";
+  return s;
+}
+
+otm::ExportMetricsServiceRequest SampleRequest() {
+  otm::ExportMetricsServiceRequest req;
+  auto* rm = req.add_resource_metrics();
+  Attr(rm->mutable_resource()->mutable_attributes(), "service.name", "checkout");
+  Attr(rm->mutable_resource()->mutable_attributes(), "host.name", "api-3");
+  Attr(rm->mutable_resource()->mutable_attributes(), "telemetry.sdk.language", "python");
+  auto* sm = rm->add_scope_metrics();
+  auto* g = sm->add_metrics();
+  g->set_name("queue.depth");
+  auto* gp = g->mutable_gauge()->add_data_points();
+  gp->set_time_unix_nano(1'700'000'000'000'000'000ULL);
+  gp->set_as_double(7.5);
+  Attr(gp->mutable_attributes(), "queue", "orders");
+  auto* c = sm->add_metrics();
+  c->set_name("requests");
+  c->mutable_sum()->set_is_monotonic(true);
+  c->mutable_sum()->set_aggregation_temporality(otm::AGGREGATION_TEMPORALITY_CUMULATIVE);
+  auto* cp = c->mutable_sum()->add_data_points();
+  cp->set_time_unix_nano(1'700'000'000'000'000'000ULL);
+  cp->set_as_int(42);
+  auto* h = sm->add_metrics();
+  h->set_name("latency");
+  auto* hp = h->mutable_histogram()->add_data_points();
+  hp->set_time_unix_nano(1'700'000'000'000'000'000ULL);
+  hp->set_count(6);
+  hp->set_sum(3.25);
+  hp->add_explicit_bounds(0.1);
+  hp->add_explicit_bounds(1);
+  hp->add_bucket_counts(1);
+  hp->add_bucket_counts(3);
+  hp->add_bucket_counts(2);
+  return req;
+}
+
+TEST(OtlpTest, ProtobufGaugeSumHistogramMapLikePrometheus) {
+  std::string body = SampleRequest().SerializeAsString();
+  std::vector<LabeledSample> out;
+  auto r = DecodeOtlpMetrics(body, OtlpEncoding::kProtobuf, {}, &out);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->points, 3u);
+  EXPECT_EQ(r->rejected, 0u);
+  EXPECT_EQ(out.size(), 1u + 1u + 5u) << Dump(out);
+  const std::string res = "entity=\"api-3\",host_name=\"api-3\"";
+  auto* g = Find(out, "queue_depth{" + res + ",queue=\"orders\",service_name=\"checkout\"}");
+  ASSERT_NE(g, nullptr) << Dump(out);
+  EXPECT_EQ(g->value, 7.5);
+  EXPECT_EQ(g->ts_ns, 1'700'000'000'000'000'000LL);
+  auto* c = Find(out, "requests_total{" + res + ",service_name=\"checkout\"}");
+  ASSERT_NE(c, nullptr) << Dump(out);
+  EXPECT_EQ(c->value, 42);
+  auto* b1 = Find(out, "latency_bucket{" + res + ",le=\"1\",service_name=\"checkout\"}");
+  ASSERT_NE(b1, nullptr) << Dump(out);
+  EXPECT_EQ(b1->value, 4);  // cumulative: 1 + 3
+  auto* binf = Find(out, "latency_bucket{" + res + ",le=\"+Inf\",service_name=\"checkout\"}");
+  ASSERT_NE(binf, nullptr);
+  EXPECT_EQ(binf->value, 6);
+  ASSERT_NE(Find(out, "latency_sum{" + res + ",service_name=\"checkout\"}"), nullptr);
+  EXPECT_EQ(Find(out, "latency_count{" + res + ",service_name=\"checkout\"}")->value, 6);
+  for (const auto& s : out) EXPECT_TRUE(s.labels.Validate().ok()) << s.labels.ToString();
+}
+
+TEST(OtlpTest, JsonEncodingGivesTheSameSamples) {
+  // OTLP JSON as the spec writes it: camelCase, 64-bit integers as strings, enums as numbers.
+  std::string body = R"({"resourceMetrics":[{"resource":{"attributes":[
+      {"key":"service.name","value":{"stringValue":"checkout"}},{"key":"host.name","value":{"stringValue":"api-3"}},
+      {"key":"telemetry.sdk.language","value":{"stringValue":"python"}}]},
+    "scopeMetrics":[{"scope":{"name":"x"},"metrics":[
+      {"name":"queue.depth","gauge":{"dataPoints":[{"timeUnixNano":"1700000000000000000","asDouble":7.5,
+         "attributes":[{"key":"queue","value":{"stringValue":"orders"}}]}]}},
+      {"name":"requests","sum":{"aggregationTemporality":2,"isMonotonic":true,"dataPoints":[
+         {"timeUnixNano":"1700000000000000000","asInt":"42"}]}},
+      {"name":"latency","histogram":{"aggregationTemporality":"AGGREGATION_TEMPORALITY_CUMULATIVE","dataPoints":[
+         {"timeUnixNano":"1700000000000000000","count":"6","sum":3.25,"bucketCounts":["1","3","2"],"explicitBounds":[0.1,1]}]}}
+    ]}]}]})";
+  std::vector<LabeledSample> json_out, pb_out;
+  auto r = DecodeOtlpMetrics(body, OtlpEncoding::kJson, {}, &json_out);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(DecodeOtlpMetrics(SampleRequest().SerializeAsString(), OtlpEncoding::kProtobuf, {}, &pb_out).ok());
+  ASSERT_EQ(json_out.size(), pb_out.size()) << Dump(json_out);
+  for (size_t i = 0; i < pb_out.size(); ++i) {
+    EXPECT_EQ(json_out[i].labels, pb_out[i].labels);
+    EXPECT_EQ(json_out[i].value, pb_out[i].value);
+    EXPECT_EQ(json_out[i].ts_ns, pb_out[i].ts_ns);
+  }
+}
+
+TEST(OtlpTest, JsonShapeErrorsNameThePath) {
+  std::vector<LabeledSample> out;
+  auto r = DecodeOtlpMetrics(R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"a","sum":{"dataPoints":[{"asInt":"x1"}]}}]}]}]})",
+                             OtlpEncoding::kJson, {}, &out);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("resourceMetrics[0].scopeMetrics[0].metrics[0].sum.dataPoints[0].asInt"), std::string::npos)
+      << r.status().message();
+  auto bad = DecodeOtlpMetrics("{\"resourceMetrics\": [", OtlpEncoding::kJson, {}, &out);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("malformed"), std::string::npos);
+  auto pb = DecodeOtlpMetrics("\xff\xff\xff", OtlpEncoding::kProtobuf, {}, &out);
+  ASSERT_FALSE(pb.ok());
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(OtlpTest, BadPointsAreRejectedAndTheRestKept) {
+  auto req = SampleRequest();
+  auto* m = req.mutable_resource_metrics(0)->mutable_scope_metrics(0)->add_metrics();
+  m->set_name("broken");
+  auto* hp = m->mutable_histogram()->add_data_points();
+  hp->add_explicit_bounds(1);
+  hp->add_bucket_counts(1);  // needs 2
+  auto* e = req.mutable_resource_metrics(0)->mutable_scope_metrics(0)->add_metrics();
+  e->set_name("exp");
+  e->mutable_exponential_histogram()->add_data_points();
+  std::vector<LabeledSample> out;
+  auto r = DecodeOtlpMetrics(req.SerializeAsString(), OtlpEncoding::kProtobuf, {}, &out);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->points, 3u);
+  EXPECT_EQ(r->rejected, 2u);
+  ASSERT_TRUE(r->first_error.has_value());
+  EXPECT_EQ(*r->first_error, "metric \"broken\" point 1: 1 bucket_counts for 1 explicit_bounds (needs explicit_bounds + 1)");
+  // The reply is a partial success naming it.
+  otm::ExportMetricsServiceResponse resp;
+  ASSERT_TRUE(resp.ParseFromString(OtlpMetricsResponse(OtlpEncoding::kProtobuf, *r)));
+  EXPECT_EQ(resp.partial_success().rejected_data_points(), 2);
+  EXPECT_EQ(resp.partial_success().error_message(), *r->first_error);
+  EXPECT_EQ(OtlpMetricsResponse(OtlpEncoding::kJson, OtlpResult{}), "{}");
+}
+
+TEST(OtlpTest, LabelLimitsNameTheConfigKey) {
+  auto req = SampleRequest();
+  Attr(req.mutable_resource_metrics(0)->mutable_resource()->mutable_attributes(), "big", std::string(5000, 'x'));
+  std::vector<LabeledSample> out;
+  auto r = DecodeOtlpMetrics(req.SerializeAsString(), OtlpEncoding::kProtobuf, {}, &out);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->rejected, 3u);
+  EXPECT_TRUE(out.empty());
+  EXPECT_NE(r->first_error->find("ingest.max_label_value_bytes"), std::string::npos) << *r->first_error;
+  OtlpOptions few;
+  few.max_labels = 3;
+  r = DecodeOtlpMetrics(SampleRequest().SerializeAsString(), OtlpEncoding::kProtobuf, few, &out);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->rejected, 3u);
+  EXPECT_NE(r->first_error->find("ingest.max_labels_per_series"), std::string::npos) << *r->first_error;
+}
+
+TEST(OtlpTest, MissingTimeTakesTheReceiveTime) {
+  auto req = SampleRequest();
+  req.mutable_resource_metrics(0)->mutable_scope_metrics(0)->mutable_metrics(0)->mutable_gauge()->mutable_data_points(0)->set_time_unix_nano(0);
+  OtlpOptions o;
+  o.default_ts = 123;
+  std::vector<LabeledSample> out;
+  ASSERT_TRUE(DecodeOtlpMetrics(req.SerializeAsString(), OtlpEncoding::kProtobuf, o, &out).ok());
+  EXPECT_EQ(out[0].ts_ns, 123);
+}
+
+TEST(OtlpTest, LogsProtobufAndJson) {
+  otl::ExportLogsServiceRequest req;
+  auto* rl = req.add_resource_logs();
+  Attr(rl->mutable_resource()->mutable_attributes(), "service.name", "checkout");
+  auto* sl = rl->add_scope_logs();
+  auto* r1 = sl->add_log_records();
+  r1->set_time_unix_nano(5);
+  r1->set_severity_number(17);
+  r1->mutable_body()->set_string_value("payment 123 failed");
+  auto* r2 = sl->add_log_records();
+  r2->set_observed_time_unix_nano(9);
+  r2->set_severity_text("WARNING");
+  r2->mutable_body()->mutable_kvlist_value()->add_values()->set_key("k");
+  std::vector<LogRecord> out;
+  auto r = DecodeOtlpLogs(req.SerializeAsString(), OtlpEncoding::kProtobuf, {}, &out);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].entity, "checkout");
+  EXPECT_EQ(out[0].severity, "error");
+  EXPECT_EQ(out[0].message, "payment 123 failed");
+  EXPECT_EQ(out[0].ts_ns, 5);
+  EXPECT_EQ(out[1].severity, "warn");
+  EXPECT_EQ(out[1].ts_ns, 9);
+  EXPECT_EQ(out[1].message, "{\"k\":\"\"}");
+
+  std::string body = R"({"resourceLogs":[{"resource":{"attributes":[{"key":"host.name","value":{"stringValue":"db-2"}}]},
+    "scopeLogs":[{"logRecords":[{"timeUnixNano":"1700000000000000000","severityNumber":"SEVERITY_NUMBER_ERROR",
+    "body":{"stringValue":"disk full"},"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174"}]}]}]})";
+  out.clear();
+  r = DecodeOtlpLogs(body, OtlpEncoding::kJson, {}, &out);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].entity, "db-2");
+  EXPECT_EQ(out[0].severity, "error");
+  EXPECT_EQ(out[0].message, "disk full");
+  EXPECT_EQ(out[0].ts_ns, 1'700'000'000'000'000'000LL);
+}
+
+TEST(OtlpTest, ContentTypes) {
+  EXPECT_EQ(*OtlpEncodingFor("application/x-protobuf"), OtlpEncoding::kProtobuf);
+  EXPECT_EQ(*OtlpEncodingFor("Application/JSON; charset=utf-8"), OtlpEncoding::kJson);
+  EXPECT_FALSE(OtlpEncodingFor("text/plain").ok());
+  EXPECT_EQ(SanitizeOtlpMetricName("http.server.duration"), "http_server_duration");
+  EXPECT_EQ(SanitizeOtlpMetricName("1x"), "_1x");
+  EXPECT_EQ(SanitizeOtlpLabelName("k8s.pod:name"), "k8s_pod_name");
+}
+
+TEST(OtlpTest, DeepJsonNestingIsAnErrorNotACrash) {
+  std::string v = R"({"stringValue":"x"})";
+  for (int i = 0; i < 200; ++i) v = R"({"arrayValue":{"values":[)" + v + "]}}";
+  std::string body = R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":)" + v + "}]}]}]}";
+  std::vector<LogRecord> out;
+  auto r = DecodeOtlpLogs(body, OtlpEncoding::kJson, {}, &out);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("nested deeper"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace foresight::ingest
