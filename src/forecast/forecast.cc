@@ -275,13 +275,14 @@ double Backtest(Method m, const Grid& g, const BacktestPlan& plan, const Forecas
     auto model = internal::FitMethod(m, train, o);
     if (!model.ok()) continue;
     size_t h = std::min(plan.horizon, g.y.size() - origin);
-    ForecastBand band = (*model)->Predict(train.last_time(), static_cast<int64_t>(h) * g.step, g.step);
+    std::vector<double> p50 =
+        internal::ModelAccess::PredictMedian(**model, train.last_time(), static_cast<int64_t>(h) * g.step, g.step);
     auto periods = internal::UsablePeriods(origin, g.step, o);
     double scale = MaseScale(train.y, periods.empty() ? 1 : periods.front());
     if (!(scale > 0)) continue;
     double err = 0;
     size_t k = 0;
-    for (; k < h && k < band.p50.size(); ++k) err += std::fabs(g.y[origin + k] - band.p50[k]);
+    for (; k < h && k < p50.size(); ++k) err += std::fabs(g.y[origin + k] - p50[k]);
     if (k == 0) continue;
     double mase = err / static_cast<double>(k) / scale;
     if (!std::isfinite(mase)) continue;

@@ -55,6 +55,9 @@ struct ForecastOptions {
   int weekly_fourier_order = 3;           // period 7 days
   int other_fourier_order = 4;            // any other configured period
 
+  // Holt-Winters: parameters and state from the last max(hw_max_points, 3 seasonal periods) points.
+  size_t hw_max_points = 4000;
+
   // Theil-Sen: above this many pairs, the median is taken over a deterministic random sample of pairs.
   size_t theil_sen_max_pairs = 20000;
 };
@@ -118,6 +121,10 @@ class Model {
  protected:
   // Method-specific evidence: trend, seasonality, changepoint, residual_sd.
   virtual void FillEvidence(ModelEvidence& e) const = 0;
+  // The median forecast alone, on Predict's grid (what the backtest needs); by default Predict().p50.
+  virtual std::vector<double> PredictMedian(TimestampNs from, int64_t horizon_ns, int64_t step_ns) const {
+    return Predict(from, horizon_ns, step_ns).p50;
+  }
 
  private:
   friend struct internal::ModelAccess;

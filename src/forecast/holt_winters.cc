@@ -38,7 +38,9 @@ Vec NelderMead(const std::function<double(const Vec&)>& f, Vec x0, int dim, doub
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](int a, int b) { return fv[a] < fv[b]; });
     int best = order[0], worst = order[dim], second = order[dim - 1];
-    if (std::fabs(fv[worst] - fv[best]) <= 1e-10 * (std::fabs(fv[best]) + 1e-300)) break;
+    // Converged when the simplex' values agree to 1e-7 relative (SSE differences below that do not
+    // move a forecast visibly).
+    if (std::fabs(fv[worst] - fv[best]) <= 1e-7 * (std::fabs(fv[best]) + 1e-300)) break;
     Vec c{};
     for (int i = 0; i <= dim; ++i) {
       if (i == worst) continue;
@@ -86,26 +88,47 @@ struct State {
 };
 
 // Runs the filter over y from `init`; returns the SSE and leaves the final state in `out` (if given).
+template <bool kSeasonal, bool kKeepResiduals>
+double FilterLoop(std::span<const double> y, const Params& p, double& l, double& b, double* s, size_t m,
+                  std::vector<double>* residuals) {
+  // l' = l + phi b + alpha e = q + alpha e with q = l + phi b; written so the loop-carried chain is short.
+  const double phi = p.phi, alpha = p.alpha, beta = p.beta, gamma = p.gamma;
+  double sse = 0;
+  size_t k = 0;  // t mod m
+  for (size_t t = 0; t < y.size(); ++t) {
+    double st = kSeasonal ? s[k] : 0.0;
+    double q = l + phi * b;
+    double e = y[t] - q - st;
+    sse += e * e;
+    if constexpr (kKeepResiduals) residuals->push_back(e);
+    l = q + alpha * e;
+    b = phi * b + beta * e;
+    if constexpr (kSeasonal) {
+      s[k] = st + gamma * e;
+      if (++k == m) k = 0;
+    }
+  }
+  return sse;
+}
+
+// Runs the filter over y from `init`; returns the SSE and leaves the final state in `out` (if given).
 double Filter(std::span<const double> y, const Params& p, const State& init, size_t m, State* out,
               std::vector<double>* residuals) {
   double l = init.level, b = init.trend;
-  std::vector<double> s = init.season;
+  thread_local std::vector<double> scratch;
+  std::vector<double>& s = out ? out->season : scratch;
+  s.assign(init.season.begin(), init.season.end());
   double sse = 0;
-  for (size_t t = 0; t < y.size(); ++t) {
-    double st = m ? s[t % m] : 0.0;
-    double yhat = l + p.phi * b + st;
-    double e = y[t] - yhat;
-    sse += e * e;
-    if (residuals) residuals->push_back(e);
-    double l_new = l + p.phi * b + p.alpha * e;
-    b = p.phi * b + p.beta * e;
-    l = l_new;
-    if (m) s[t % m] = st + p.gamma * e;
+  if (residuals) {
+    sse = m ? FilterLoop<true, true>(y, p, l, b, s.data(), m, residuals)
+            : FilterLoop<false, true>(y, p, l, b, s.data(), m, residuals);
+  } else {
+    sse = m ? FilterLoop<true, false>(y, p, l, b, s.data(), m, nullptr)
+            : FilterLoop<false, false>(y, p, l, b, s.data(), m, nullptr);
   }
   if (out) {
     out->level = l;
     out->trend = b;
-    out->season = std::move(s);
   }
   return std::isfinite(sse) ? sse : std::numeric_limits<double>::max();
 }
@@ -282,18 +305,25 @@ class HoltWintersModel final : public Model {
 
 }  // namespace
 
-Result<std::unique_ptr<Model>> FitHoltWinters(const Series& s, const ForecastOptions& o, bool damped) {
-  const size_t n = s.y.size();
-  if (n < 8) return Status::FailedPrecondition("holt_winters needs at least 8 points");
+Result<std::unique_ptr<Model>> FitHoltWinters(const Series& full, const ForecastOptions& o, bool damped) {
+  if (full.y.size() < 8) return Status::FailedPrecondition("holt_winters needs at least 8 points");
   // The dominant usable seasonal period, if any is clearly present.
   size_t m = 0;
   double best = 0.1;
-  for (int64_t p : UsablePeriods(n, s.step, o)) {
-    double strength = SeasonalStrength(s.y, static_cast<size_t>(p));
+  for (int64_t p : UsablePeriods(full.y.size(), full.step, o)) {
+    double strength = SeasonalStrength(full.y, static_cast<size_t>(p));
     if (strength > best) best = strength, m = static_cast<size_t>(p);
   }
+  // The smoothing forgets old history exponentially, so parameters and state come from the most recent
+  // max(hw_max_points, 3 seasons) points: long histories cost no more than that.
+  Series s = full;
+  const size_t n = std::min(full.y.size(), std::max(o.hw_max_points, 3 * m));
+  if (n < full.y.size()) {
+    size_t skip = full.y.size() - n;
+    s.t0 = full.time(skip);
+    s.y = full.y.subspan(skip);
+  }
   State init = Initialise(s.y, m);
-  // Scale the SSE so the simplex' convergence test is relative.
   auto decode = [&](const Vec& u) {
     Params p;
     p.alpha = 0.0001 + 0.9998 * Sigmoid(u[0]);
@@ -335,7 +365,7 @@ Result<std::unique_ptr<Model>> FitHoltWinters(const Series& s, const ForecastOpt
   for (size_t i = 0; i < keep; ++i) boot.push_back(res[skip + i * avail / keep]);
   auto model = std::make_unique<HoltWintersModel>(damped, p, std::move(fin), m, n, Finite(sigma), std::move(boot),
                                                   s.last_time(), s.step);
-  ModelAccess::SetCommon(*model, s);
+  ModelAccess::SetCommon(*model, full);
   return std::unique_ptr<Model>(std::move(model));
 }
 

@@ -86,6 +86,13 @@ class ProphetModel final : public Model {
     return b;
   }
 
+  std::vector<double> PredictMedian(TimestampNs from, int64_t horizon_ns, int64_t step_ns) const override {
+    OutGrid g = MakeOutGrid(from, horizon_ns, step_ns, f_.t0, f_.step);
+    std::vector<double> out(g.t.size());
+    for (size_t i = 0; i < out.size(); ++i) out[i] = Finite(Mean(g.t[i]) * f_.y_scale);
+    return out;
+  }
+
   std::vector<std::vector<double>> SamplePaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns, int paths,
                                                uint64_t seed) const override {
     OutGrid g = MakeOutGrid(from, horizon_ns, step_ns, f_.t0, f_.step);

@@ -47,6 +47,9 @@ struct ModelAccess {
     m.last_value_ = s.y.empty() ? 0.0 : s.y.back();
   }
   static void SetMase(Model& m, double mase) { m.mase_ = mase; }
+  static std::vector<double> PredictMedian(const Model& m, TimestampNs from, int64_t horizon_ns, int64_t step_ns) {
+    return m.PredictMedian(from, horizon_ns, step_ns);
+  }
 };
 
 // Seasonal periods (in grid steps) the series covers at least twice, shortest first.
