@@ -1,0 +1,75 @@
+#include "models/metric_deviation.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace foresight::models {
+
+Result<MetricDeviationModel> MetricDeviationModel::Train(std::span<const double> rows, size_t d,
+                                                         const MetricDeviationOptions& options) {
+  if (d == 0) return Status::InvalidArgument("metric deviation", "no metrics");
+  if (rows.size() % d != 0) return Status::InvalidArgument("metric deviation", "rows not a multiple of d");
+  const size_t n = rows.size() / d;
+  if (n < 2) return Status::InvalidArgument("metric deviation", "need at least 2 rows");
+  MetricDeviationModel m;
+  m.options_ = options;
+  m.centre_.resize(d);
+  m.scale_.resize(d);
+  std::vector<double> col(n);
+  for (size_t j = 0; j < d; ++j) {
+    size_t k = 0;
+    for (size_t r = 0; r < n; ++r) {
+      const double v = rows[r * d + j];
+      if (std::isfinite(v)) col[k++] = v;
+    }
+    if (k == 0) {
+      m.centre_[j] = 0;
+      m.scale_[j] = options.min_scale;
+      continue;
+    }
+    auto mid = col.begin() + static_cast<std::ptrdiff_t>(k / 2);
+    std::nth_element(col.begin(), mid, col.begin() + static_cast<std::ptrdiff_t>(k));
+    const double med = *mid;
+    double mean = 0, sq = 0;
+    for (size_t i = 0; i < k; ++i) mean += col[i];
+    mean /= static_cast<double>(k);
+    for (size_t i = 0; i < k; ++i) sq += (col[i] - mean) * (col[i] - mean);
+    m.centre_[j] = med;
+    m.scale_[j] = std::max(std::sqrt(sq / static_cast<double>(k)), options.min_scale);
+  }
+  return m;
+}
+
+void MetricDeviationModel::Contributions(std::span<const double> row, std::vector<double>* out) const {
+  const size_t d = centre_.size();
+  out->resize(d);
+  for (size_t j = 0; j < d; ++j) {
+    const double v = std::isfinite(row[j]) ? row[j] : centre_[j];
+    const double z = std::min(std::abs(v - centre_[j]) / scale_[j], options_.cap);
+    (*out)[j] = z * z / static_cast<double>(d);
+  }
+}
+
+double MetricDeviationModel::Score(std::span<const double> row) const {
+  std::vector<double> c;
+  Contributions(row, &c);
+  double s = 0;
+  for (double v : c) s += v;
+  return s;
+}
+
+double MetricDeviationModel::Scorer::Update(std::span<const double> row, std::vector<double>* contributions) {
+  std::vector<double>& c = contributions ? *contributions : buf_;
+  m_.Contributions(row, &c);
+  double s = 0;
+  for (double v : c) s += v;
+  last_.push_back(s);
+  sum_ += s;
+  if (last_.size() > std::max<size_t>(m_.options().smooth, 1)) {
+    sum_ -= last_.front();
+    last_.pop_front();
+  }
+  return sum_ / static_cast<double>(last_.size());
+}
+
+}  // namespace foresight::models
