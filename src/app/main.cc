@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/self_metrics.h"
 #include "core/time_util.h"
+#include "eval/eval_cli.h"
 #include "ingest/fleet_simulator.h"
 #include "storage/sqlite/sqlite_record_store.h"
 #include "storage/tsdb/tsdb.h"
@@ -375,6 +376,8 @@ int Main(int argc, char** argv) {
       "normal behaviour per entity, and raises explained predictions and alerts. Docs: README.md, docs/API.md."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "foresight 0.1.0");
+  int eval_exit = -1;  // `foresight eval nab|smd` (src/eval/eval_cli.h) sets it when it runs
+  eval::AddEvalCommands(app, eval_exit);
 
   ServeFlags sf;
   CLI::App* serve = app.add_subcommand("serve", "Run every stage in one process with the HTTP API on 127.0.0.1:8080.");
@@ -431,6 +434,7 @@ int Main(int argc, char** argv) {
   }
   if (serve->parsed()) return Serve(sf);
   if (simulate->parsed()) return Simulate(mf);
+  if (eval_exit >= 0) return eval_exit;
   return kExitUsage;
 }
 
