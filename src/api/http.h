@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,11 +31,27 @@ struct HttpRequest {
   std::string Header(std::string_view lower_name) const;
 };
 
+// A response body that stays open (Server-Sent Events). The server writes the status line and the
+// headers (no Content-Length, Connection: close), then calls Pull() again after each write. For each
+// Pull the body calls `deliver` exactly once, from any thread: with bytes to write, or with nullopt
+// to end the response (the server then closes the connection). Cancel() is called when the client
+// disconnects, a write fails or the server stops; it must drop a pending `deliver` without calling it
+// and must not block on the caller. After Cancel, Pull is never called again.
+class StreamBody {
+ public:
+  using Deliver = std::function<void(std::optional<std::string>)>;
+  virtual ~StreamBody() = default;
+  virtual void Pull(Deliver deliver) = 0;
+  virtual void Cancel() = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set for a streamed response: `body` is ignored and the connection ends with the stream.
+  std::shared_ptr<StreamBody> stream;
 
   static HttpResponse Json(int status, std::string body);
   static HttpResponse Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");

@@ -7,8 +7,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -37,10 +41,34 @@ HttpRequest ToRequest(http::request<http::string_body>& req) {
   return out;
 }
 
+class Session;
+
+// The sessions streaming a response, so that Stop() can end them before the I/O threads stop.
+struct StreamRegistry {
+  std::mutex mu;
+  std::vector<std::weak_ptr<Session>> sessions;
+
+  void Add(const std::shared_ptr<Session>& s) {
+    std::lock_guard lock(mu);
+    std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+    sessions.push_back(s);
+  }
+  // Cancels every body, then closes every streaming connection on its own strand; waits (bounded) for it.
+  void CloseAll();
+};
+
+const char* ReasonPhrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 204: return "No Content";
+    default: return "Status";
+  }
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpServerOptions& options, const Handler& handler)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+  Session(tcp::socket socket, const HttpServerOptions& options, const Handler& handler, StreamRegistry& streams)
+      : stream_(std::move(socket)), options_(options), handler_(handler), streams_(streams) {}
 
   void Start() {
     asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::Read, shared_from_this()));
@@ -91,6 +119,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Send(HttpResponse response, unsigned version, bool keep_alive, bool head) {
+    if (response.stream) {
+      if (!head) return StartStream(std::move(response));
+      response.stream->Cancel();  // HEAD: the headers only
+    }
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version);
     res->set(http::field::server, "foresight");
     res->set(http::field::content_type, response.content_type);
@@ -113,13 +145,107 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
+  // Streamed response: headers now, then whatever the body delivers until it ends or the peer leaves.
+  // The connection is close-delimited (HTTP/1.1 without Content-Length), so it is never reused.
+  void StartStream(HttpResponse response) {
+    body_ = std::move(response.stream);
+    streams_.Add(shared_from_this());
+    std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " + ReasonPhrase(response.status) +
+                       "\r\nServer: foresight\r\nContent-Type: " + response.content_type +
+                       "\r\nConnection: close\r\n";
+    for (auto& [k, v] : response.headers) head += k + ": " + v + "\r\n";
+    head += "\r\n";
+    stream_.expires_never();
+    WatchPeer();
+    WriteChunk(std::move(head));
+  }
+
+  // A streaming client sends nothing more; a completed read means it closed (or broke) the connection.
+  void WatchPeer() {
+    stream_.socket().async_read_some(asio::buffer(peer_buf_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->EndStream();
+      self->WatchPeer();
+    });
+  }
+
+  void WriteChunk(std::string data) {
+    if (stream_done_) return;
+    auto chunk = std::make_shared<std::string>(std::move(data));
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_s));  // a client that stops reading is dropped
+    asio::async_write(stream_, asio::buffer(*chunk), [self = shared_from_this(), chunk](beast::error_code ec, size_t) {
+      if (ec) return self->EndStream();
+      self->PullNext();
+    });
+  }
+
+  void PullNext() {
+    if (stream_done_) return;
+    std::weak_ptr<Session> weak = shared_from_this();
+    auto executor = stream_.get_executor();
+    body_->Pull([weak, executor](std::optional<std::string> data) {
+      asio::post(executor, [weak, data = std::move(data)]() mutable {
+        auto self = weak.lock();
+        if (!self || self->stream_done_) return;
+        if (!data) return self->EndStream();
+        self->WriteChunk(std::move(*data));
+      });
+    });
+  }
+
+ public:
+  std::shared_ptr<StreamBody> body() const { return body_; }
+  auto executor() { return stream_.get_executor(); }
+
+  void EndStream() {
+    if (stream_done_) return;
+    stream_done_ = true;
+    if (body_) body_->Cancel();
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+  }
+
+ private:
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   const HttpServerOptions& options_;
   const Handler& handler_;
+  StreamRegistry& streams_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<void> res_;
+  std::shared_ptr<StreamBody> body_;
+  std::array<char, 512> peer_buf_{};
+  bool stream_done_ = false;
 };
+
+void StreamRegistry::CloseAll() {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mu);
+    for (auto& w : sessions) {
+      if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+    sessions.clear();
+  }
+  if (live.empty()) return;
+  for (auto& s : live) s->body()->Cancel();  // thread-safe: drops callbacks into this server
+  struct Latch {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t left;
+  };
+  auto latch = std::make_shared<Latch>();
+  latch->left = live.size();
+  for (auto& s : live) {
+    asio::post(s->executor(), [s, latch] {
+      s->EndStream();
+      std::lock_guard lock(latch->mu);
+      if (--latch->left == 0) latch->cv.notify_all();
+    });
+  }
+  std::unique_lock lock(latch->mu);
+  latch->cv.wait_for(lock, std::chrono::seconds(2), [&] { return latch->left == 0; });
+}
 
 }  // namespace
 
@@ -131,12 +257,13 @@ struct HttpServer::Impl {
   std::vector<std::thread> threads;
   std::atomic<bool> running{false};
   uint16_t port = 0;
+  StreamRegistry streams;
 
   void Accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (!acceptor.is_open()) return;
       if (!ec) {
-        std::make_shared<Session>(std::move(socket), options, handler)->Start();
+        std::make_shared<Session>(std::move(socket), options, handler, streams)->Start();
       }
       Accept();
     });
@@ -173,6 +300,9 @@ Status HttpServer::Start() {
 
 void HttpServer::Stop() {
   if (!impl_ || !impl_->running.exchange(false)) return;
+  // Open streams first: their bodies drop the callbacks that would post to this server's threads,
+  // and their clients see the connection end now rather than when the server object is destroyed.
+  impl_->streams.CloseAll();
   asio::post(impl_->ioc, [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);

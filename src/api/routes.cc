@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "api/json.h"
+#include "api/stream.h"
 #include "core/time_util.h"
 #include "ingest/line_protocol.h"
 #include "ingest/remote_write.h"
@@ -483,6 +484,8 @@ void RegisterRoutes(Router& router, const ApiContext& ctx_in) {
     if (auto f = StaticFile(ctx->options.dashboard_dir, "/assets/" + req.params["file"])) return *f;
     return HttpResponse::Error(404, "NOT_FOUND", "no such asset: " + req.params["file"]);
   });
+
+  RegisterStreamRoutes(router, ctx_in);  // GET /api/v1/stream (Server-Sent Events, api/stream.h)
 }
 
 }  // namespace foresight::api
