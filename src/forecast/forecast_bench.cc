@@ -47,6 +47,9 @@ void BM_Week5m(benchmark::State& s) { Run(s, static_cast<int>(s.range(0)), 2016,
 // range(0): -1 FitBest, else the Method's value (0 theil_sen, 1 holt_winters, 2 holt_winters_damped, 3 prophet).
 BENCHMARK(BM_Day1m)->DenseRange(-1, 3)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Week5m)->DenseRange(-1, 3)->Unit(benchmark::kMicrosecond);
+// NAB-sized: 70 days at 5 min (20160 points, daily and weekly periods usable).
+void BM_Days70At5m(benchmark::State& s) { Run(s, static_cast<int>(s.range(0)), 20160, 5 * kMin); }
+BENCHMARK(BM_Days70At5m)->DenseRange(-1, 3)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace foresight::forecast

@@ -38,9 +38,9 @@ Vec NelderMead(const std::function<double(const Vec&)>& f, Vec x0, int dim, doub
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](int a, int b) { return fv[a] < fv[b]; });
     int best = order[0], worst = order[dim], second = order[dim - 1];
-    // Converged when the simplex' values agree to 1e-7 relative (SSE differences below that do not
+    // Converged when the simplex' values agree to 1e-5 relative (SSE differences below that do not
     // move a forecast visibly).
-    if (std::fabs(fv[worst] - fv[best]) <= 1e-7 * (std::fabs(fv[best]) + 1e-300)) break;
+    if (std::fabs(fv[worst] - fv[best]) <= 1e-5 * (std::fabs(fv[best]) + 1e-300)) break;
     Vec c{};
     for (int i = 0; i <= dim; ++i) {
       if (i == worst) continue;
@@ -307,12 +307,14 @@ class HoltWintersModel final : public Model {
 
 Result<std::unique_ptr<Model>> FitHoltWinters(const Series& full, const ForecastOptions& o, bool damped) {
   if (full.y.size() < 8) return Status::FailedPrecondition("holt_winters needs at least 8 points");
-  // The dominant usable seasonal period, if any is clearly present.
+  // The dominant usable seasonal period, if any is clearly present (strength > 0.1). A longer period
+  // also contains the shorter one's profile (a week repeats the day), so it wins only when it explains
+  // clearly more (10 % relative and 0.02 absolute).
   size_t m = 0;
   double best = 0.1;
-  for (int64_t p : UsablePeriods(full.y.size(), full.step, o)) {
+  for (int64_t p : UsablePeriods(full.y.size(), full.step, o)) {  // shortest first
     double strength = SeasonalStrength(full.y, static_cast<size_t>(p));
-    if (strength > best) best = strength, m = static_cast<size_t>(p);
+    if (m == 0 ? strength > best : strength > 1.1 * best + 0.02) best = strength, m = static_cast<size_t>(p);
   }
   // The smoothing forgets old history exponentially, so parameters and state come from the most recent
   // max(hw_max_points, 3 seasons) points: long histories cost no more than that.

@@ -157,10 +157,14 @@ class ProphetModel final : public Model {
 
  private:
   double Fourier(size_t off, const Seasonal& s, double phase) const {
-    double v = 0;
+    // Harmonics by the angle-addition recurrence, as in the design matrix.
+    double a = 2 * M_PI * phase;
+    double s1 = std::sin(a), c1 = std::cos(a), sk = s1, ck = c1, v = 0;
     for (int k = 1; k <= s.order; ++k) {
-      double a = 2 * M_PI * k * phase;
-      v += f_.beta[off + 2 * (k - 1)] * std::sin(a) + f_.beta[off + 2 * (k - 1) + 1] * std::cos(a);
+      v += f_.beta[off + 2 * (k - 1)] * sk + f_.beta[off + 2 * (k - 1) + 1] * ck;
+      double sn = sk * c1 + ck * s1;
+      ck = ck * c1 - sk * s1;
+      sk = sn;
     }
     return v;
   }
@@ -217,31 +221,43 @@ Result<std::unique_ptr<Model>> FitProphet(const Series& s, const ForecastOptions
   for (const auto& se : f.seasonal) nseas += 2 * se.order;
   const size_t p = 2 + ncp + nseas;
 
-  // Design matrix, built once; the normal equations work on its Gram matrix.
-  Eigen::MatrixXd X(n, p);
-  Eigen::VectorXd y(n);
-  for (size_t i = 0; i < n; ++i) {
+  // Design matrix, built once; the normal equations work on its Gram matrix. Long histories are
+  // decimated to at most prophet_max_points rows (every k-th point, always the last), each row weighted
+  // by n/rows so the balance between likelihood and priors stays that of the full series.
+  const size_t stride = std::max<size_t>(1, (n + std::max<size_t>(o.prophet_max_points, 16) - 1) /
+                                                std::max<size_t>(o.prophet_max_points, 16));
+  std::vector<size_t> rows;
+  for (size_t i = (n - 1) % stride; i < n; i += stride) rows.push_back(i);
+  const double w = static_cast<double>(n) / static_cast<double>(rows.size());
+  Eigen::MatrixXd X(rows.size(), p);
+  Eigen::VectorXd y(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const size_t i = rows[r];
     double tau = static_cast<double>(i) / static_cast<double>(n - 1);
     TimestampNs t = s.time(i);
-    y(i) = s.y[i] / f.y_scale;
-    X(i, 0) = 1;
-    X(i, 1) = tau;
-    for (size_t j = 0; j < ncp; ++j) X(i, 2 + j) = tau > f.cp[j] ? tau - f.cp[j] : 0.0;
+    y(r) = s.y[i] / f.y_scale;
+    X(r, 0) = 1;
+    X(r, 1) = tau;
+    for (size_t j = 0; j < ncp; ++j) X(r, 2 + j) = tau > f.cp[j] ? tau - f.cp[j] : 0.0;
     size_t c = 2 + ncp;
     for (const auto& se : f.seasonal) {
-      double ph = Phase(t, se.period_ns);
+      // Harmonics by the angle-addition recurrence: one sin/cos per period and row.
+      double a = 2 * M_PI * Phase(t, se.period_ns);
+      double s1 = std::sin(a), c1 = std::cos(a), sk = s1, ck = c1;
       for (int k = 1; k <= se.order; ++k) {
-        double a = 2 * M_PI * k * ph;
-        X(i, c++) = std::sin(a);
-        X(i, c++) = std::cos(a);
+        X(r, c++) = sk;
+        X(r, c++) = ck;
+        double sn = sk * c1 + ck * s1;
+        ck = ck * c1 - sk * s1;
+        sk = sn;
       }
     }
   }
   Eigen::MatrixXd G = Eigen::MatrixXd::Zero(p, p);
-  G.selfadjointView<Eigen::Lower>().rankUpdate(X.transpose());
+  G.selfadjointView<Eigen::Lower>().rankUpdate(X.transpose(), w);
   G = G.selfadjointView<Eigen::Lower>();
-  Eigen::VectorXd c = X.transpose() * y;
-  const double yy = y.squaredNorm();
+  Eigen::VectorXd c = w * (X.transpose() * y);
+  const double yy = w * y.squaredNorm();
 
   const double tau_cp = std::max(o.changepoint_prior_scale, 1e-6);
   const double s2_seas = std::pow(std::max(o.seasonality_prior_scale, 1e-6), 2);
