@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace foresight::models {
 
@@ -27,14 +28,11 @@ Result<MetricDeviationModel> MetricDeviationModel::Train(std::span<const double>
       m.scale_[j] = options.min_scale;
       continue;
     }
-    auto mid = col.begin() + static_cast<std::ptrdiff_t>(k / 2);
-    std::nth_element(col.begin(), mid, col.begin() + static_cast<std::ptrdiff_t>(k));
-    const double med = *mid;
     double mean = 0, sq = 0;
     for (size_t i = 0; i < k; ++i) mean += col[i];
     mean /= static_cast<double>(k);
     for (size_t i = 0; i < k; ++i) sq += (col[i] - mean) * (col[i] - mean);
-    m.centre_[j] = med;
+    m.centre_[j] = mean;
     m.scale_[j] = std::max(std::sqrt(sq / static_cast<double>(k)), options.min_scale);
   }
   return m;
@@ -46,23 +44,46 @@ void MetricDeviationModel::Contributions(std::span<const double> row, std::vecto
   for (size_t j = 0; j < d; ++j) {
     const double v = std::isfinite(row[j]) ? row[j] : centre_[j];
     const double z = std::min(std::abs(v - centre_[j]) / scale_[j], options_.cap);
-    (*out)[j] = z * z / static_cast<double>(d);
+    (*out)[j] = z;
   }
+}
+
+double MetricDeviationModel::Combine(const std::vector<double>& terms) const {
+  const size_t k = std::min(std::max<size_t>(options_.top_k, 1), terms.size());
+  double top[64];
+  size_t have = 0;
+  if (k <= 64) {
+    // Keep the k largest in a small sorted buffer (k is tiny).
+    for (double v : terms) {
+      if (have < k) {
+        top[have++] = v;
+        std::sort(top, top + have, std::greater<>());
+      } else if (v > top[k - 1]) {
+        top[k - 1] = v;
+        std::sort(top, top + k, std::greater<>());
+      }
+    }
+    double s = 0;
+    for (size_t i = 0; i < k; ++i) s += top[i];
+    return s / static_cast<double>(k);
+  }
+  std::vector<double> t = terms;
+  std::partial_sort(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(k), t.end(), std::greater<>());
+  double s = 0;
+  for (size_t i = 0; i < k; ++i) s += t[i];
+  return s / static_cast<double>(k);
 }
 
 double MetricDeviationModel::Score(std::span<const double> row) const {
   std::vector<double> c;
   Contributions(row, &c);
-  double s = 0;
-  for (double v : c) s += v;
-  return s;
+  return Combine(c);
 }
 
 double MetricDeviationModel::Scorer::Update(std::span<const double> row, std::vector<double>* contributions) {
   std::vector<double>& c = contributions ? *contributions : buf_;
   m_.Contributions(row, &c);
-  double s = 0;
-  for (double v : c) s += v;
+  const double s = m_.Combine(c);
   last_.push_back(s);
   sum_ += s;
   if (last_.size() > std::max<size_t>(m_.options().smooth, 1)) {

@@ -1,10 +1,10 @@
 #pragma once
 // Per-metric deviation model for multivariate server metrics (SMD-style rows of d metrics): learns each
-// metric's robust centre and scale from normal training rows, scores a row as the sum of per-metric terms
-// c_d = min(|x_d - centre_d| / scale_d, cap)^2 / d. The score is additive over metrics, so the terms are
-// the row's exact Shapley values against the training centre (up to each term's constant background
-// mean), and rank the metrics that drove it. Streaming scoring is O(d) per row; a causal moving average
-// over the last `smooth` rows (Scorer) turns point spikes into segment evidence.
+// metric's training mean and standard deviation (floored) from normal rows; a row's per-metric terms are
+// c_d = min(|x_d - mean_d| / scale_d, cap) and its score is the mean of the top_k largest terms. The terms
+// rank the metrics that drove the score (SMD interpretation HitRate). Streaming scoring is O(d) per row;
+// a causal moving average over the last `smooth` row scores (Scorer) turns point spikes into segment
+// evidence. Parameters chosen on SMD machines 1-2, 1-3, 2-1 (docs/RESULTS.md).
 
 #include <cstddef>
 #include <deque>
@@ -16,9 +16,10 @@
 namespace foresight::models {
 
 struct MetricDeviationOptions {
-  double min_scale = 0.02;  // floor of a metric's scale (data min-max normalised to [0, 1])
-  double cap = 10;          // per-metric deviation cap, in scales
-  size_t smooth = 1;        // causal moving average length of the row score (1 = none)
+  double min_scale = 0.03;  // floor of a metric's scale (data min-max normalised to [0, 1])
+  double cap = 50;          // per-metric deviation cap, in scales
+  size_t top_k = 2;         // the row score is the mean of the top_k largest terms
+  size_t smooth = 10;       // causal moving average length of the row score (1 = none)
 };
 
 class MetricDeviationModel {
@@ -26,9 +27,12 @@ class MetricDeviationModel {
   // rows: row-major, rows.size() / d rows. Errors: InvalidArgument (d == 0, not a multiple, < 2 rows).
   static Result<MetricDeviationModel> Train(std::span<const double> rows, size_t d,
                                             const MetricDeviationOptions& options = {});
-  // Per-metric terms of one row (size d); their sum is the row score.
+  // Per-metric terms of one row (size d).
   void Contributions(std::span<const double> row, std::vector<double>* out) const;
+  // Mean of the top_k terms (unsmoothed).
   double Score(std::span<const double> row) const;
+  // Mean of the top_k of the given terms.
+  double Combine(const std::vector<double>& terms) const;
   size_t num_metrics() const { return centre_.size(); }
   const MetricDeviationOptions& options() const { return options_; }
 
