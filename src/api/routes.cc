@@ -8,8 +8,6 @@
 #include "api/json.h"
 #include "api/stream.h"
 #include "core/time_util.h"
-#include "ingest/line_protocol.h"
-#include "ingest/remote_write.h"
 
 namespace foresight::api {
 namespace {
@@ -229,77 +227,6 @@ HttpResponse HandleQuery(const ApiContext& ctx, const HttpRequest& req) {
   return Ok(data);
 }
 
-std::optional<HttpResponse> IngestOrError(const ApiContext& ctx, std::span<const LabeledSample> samples);
-
-// POST /write (InfluxDB 1.x) and /api/v2/write (2.x): line protocol, optionally gzip. Good lines are
-// stored even when some are bad; the answer then is 400 naming the first bad line, as InfluxDB does.
-HttpResponse HandleLineProtocolWrite(const ApiContext& ctx, const HttpRequest& req) {
-  std::string body_storage;
-  std::string_view body = req.body;
-  std::string encoding = req.Header("content-encoding");
-  if (encoding == "gzip") {
-    auto plain = ingest::GunzipBody(req.body, ctx.options.max_decompressed_bytes);
-    if (!plain.ok()) return HttpResponse::Error(plain.status());
-    body_storage = std::move(*plain);
-    body = body_storage;
-  } else if (!encoding.empty() && encoding != "identity") {
-    return HttpResponse::Error(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Encoding \"" + encoding + "\" is not supported (use gzip)");
-  }
-  ingest::LineProtocolOptions lo;
-  if (std::string precision = req.Query("precision"); !precision.empty()) lo.precision = precision;
-  if (auto p = ingest::ParsePrecision(lo.precision); !p.ok()) return HttpResponse::Error(p.status().WithContext("parameter precision"));
-  lo.default_ts = ctx.clock->NowNs();
-  std::vector<LabeledSample> samples;
-  ingest::DecodeResult r = ingest::DecodeLineProtocol(body, lo, &samples);
-  if (auto err = IngestOrError(ctx, samples)) return *err;
-  if (r.first_error) {
-    return HttpResponse::Error(400, "INVALID_ARGUMENT",
-                               r.first_error->message + " (" + std::to_string(r.points) + " of " + std::to_string(r.lines) +
-                                   " lines stored)");
-  }
-  HttpResponse ok;
-  ok.status = 204;
-  ok.content_type = "application/json";
-  return ok;
-}
-
-// Stores decoded samples through the pipeline; maps backpressure to 429/503 with Retry-After.
-std::optional<HttpResponse> IngestOrError(const ApiContext& ctx, std::span<const LabeledSample> samples) {
-  if (samples.empty()) return std::nullopt;
-  Status st = ctx.service->IngestSamples(samples);
-  if (st.ok()) return std::nullopt;
-  HttpResponse resp = HttpResponse::Error(st);
-  if (st.code() == StatusCode::kResourceExhausted || st.code() == StatusCode::kUnavailable) {
-    resp.headers.emplace_back("Retry-After", "1");
-  }
-  return resp;
-}
-
-// POST /api/v1/write: Prometheus remote write 1.0 (snappy-compressed protobuf WriteRequest).
-HttpResponse HandleRemoteWrite(const ApiContext& ctx, const HttpRequest& req) {
-  std::string encoding = req.Header("content-encoding");
-  if (!encoding.empty() && encoding != ingest::kRemoteWriteContentEncoding) {
-    return HttpResponse::Error(415, "UNSUPPORTED_MEDIA_TYPE",
-                               "remote write needs Content-Encoding: snappy, got \"" + encoding + "\"");
-  }
-  std::vector<LabeledSample> samples;
-  ingest::RemoteWriteOptions opts;
-  auto r = ingest::DecodeRemoteWrite(req.body, opts, &samples);
-  if (!r.ok()) {
-    // An oversized body would be retried forever on 429: it is a bad request here.
-    return HttpResponse::Error(400, StatusCodeName(r.status().code()), r.status().message());
-  }
-  if (auto err = IngestOrError(ctx, samples)) return *err;
-  if (r->first_error) {
-    return HttpResponse::Error(400, "INVALID_ARGUMENT",
-                               *r->first_error + " (" + std::to_string(r->series - r->bad_series) + " of " +
-                                   std::to_string(r->series) + " series stored)");
-  }
-  HttpResponse ok;
-  ok.status = 204;
-  return ok;
-}
-
 }  // namespace
 
 void RegisterRoutes(Router& router, const ApiContext& ctx_in) {
@@ -350,9 +277,7 @@ void RegisterRoutes(Router& router, const ApiContext& ctx_in) {
   });
 
   router.Add("GET", "/api/v1/query", [ctx](HttpRequest& req) { return HandleQuery(*ctx, req); });
-  router.Add("POST", "/write", [ctx](HttpRequest& req) { return HandleLineProtocolWrite(*ctx, req); });
-  router.Add("POST", "/api/v2/write", [ctx](HttpRequest& req) { return HandleLineProtocolWrite(*ctx, req); });
-  router.Add("POST", "/api/v1/write", [ctx](HttpRequest& req) { return HandleRemoteWrite(*ctx, req); });
+  RegisterIngestRoutes(router, *ctx);  // POST /write, /api/v2/write, /api/v1/write, /v1/metrics, /v1/logs, ... (ingest_routes.cc)
 
   router.Add("GET", "/api/v1/predictions", [ctx](HttpRequest& req) {
     auto common = ParseListFilter(req, ctx->clock->NowNs());

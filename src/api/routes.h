@@ -4,6 +4,7 @@
 // 4xx with a message naming what was wrong; nothing here writes samples.
 
 #include "api/http.h"
+#include "api/ingest_routes.h"
 #include "api/service.h"
 #include "core/clock.h"
 #include "storage/record_store.h"
@@ -17,6 +18,7 @@ struct ApiOptions {
   size_t max_raw_points = 100'000;        // Raw reads are cut here and flagged "truncated".
   std::string dashboard_dir;              // Static files served at / when set (index.html).
   size_t max_decompressed_bytes = 64 << 20;  // gzip bodies inflating beyond this: 429 naming the limit.
+  IngestLimits ingest;                       // push-ingest limits (config section `ingest`)
 };
 
 // Borrowed for the router's lifetime: every pointer must outlive the router.

@@ -9,6 +9,9 @@
 
 #include "core/status.h"
 #include "core/types.h"
+#include "ingest/event_aggregator.h"
+#include "ingest/log_ingestor.h"
+#include "ingest/log_record.h"
 
 namespace foresight::api {
 
@@ -20,6 +23,23 @@ class ServiceBackend {
   // the pipeline is behind (answer 429 with Retry-After; nothing of the batch was stored), Unavailable
   // while starting, InvalidArgument for samples whose labels are invalid (the rest are stored).
   virtual Status IngestSamples(std::span<const LabeledSample> samples) = 0;
+  // POST /api/v1/logs, /v1/logs (and syslog): mines each line into a template and counts it per entity;
+  // the counts become series at the next collect interval. Errors as IngestSamples (nothing counted).
+  virtual Status IngestLogs(std::span<const ingest::LogRecord> records) {
+    (void)records;
+    return Status::FailedPrecondition("log ingest is not available in this service");
+  }
+  // POST /api/v1/events: counts the events per (type, entity) for the next collect interval.
+  virtual Status IngestEvents(std::span<const ingest::Event> events) {
+    (void)events;
+    return Status::FailedPrecondition("event ingest is not available in this service");
+  }
+  // GET /api/v1/logs/templates: templates seen for `entity` ("" = all), most frequent first.
+  virtual Result<std::vector<ingest::TemplateInfo>> LogTemplates(const std::string& entity, size_t limit) const {
+    (void)entity;
+    (void)limit;
+    return Status::FailedPrecondition("log ingest is not available in this service");
+  }
   // POST /collect: runs one collection of every source now; returns a summary (samples, series).
   virtual Result<nlohmann::json> CollectNow() = 0;
   // GET / and /health: version, uptime, roles, stage states, counts. healthy=false makes /health 503.

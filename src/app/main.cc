@@ -52,6 +52,7 @@ struct ServeFlags {
   std::optional<std::string> retention;
   std::optional<std::string> log_level;
   std::optional<std::string> dashboard_dir;
+  std::optional<std::string> syslog_listen;
   bool print_config = false;
   std::vector<std::string> inject;  // kind:entity[@start][/duration], applied once the fleet is up
 };
@@ -83,6 +84,7 @@ Status ApplyFlags(const ServeFlags& f, config::Config& c) {
   FS_RETURN_IF_ERROR(DurationFlag(f.retention, "--retention", &c.storage.retention_ns));
   if (f.log_level) c.logging.level = *f.log_level;
   if (f.dashboard_dir) c.server.dashboard_dir = *f.dashboard_dir;
+  if (f.syslog_listen) c.ingest.syslog_listen = *f.syslog_listen;
   return config::Validate(c);
 }
 
@@ -117,6 +119,8 @@ PipelineOptions PipelineOptionsFrom(const config::Config& c) {
   o.detector_seed = c.detector.seed;
   o.warning_quantile = c.detector.warning_quantile;
   o.critical_quantile = c.detector.critical_quantile;
+  o.log_events.syslog_listen = c.ingest.syslog_listen;
+  o.log_events.max_line_bytes = c.ingest.max_line_bytes;
   return o;
 }
 
@@ -193,6 +197,12 @@ int Serve(const ServeFlags& flags) {
   aopts.min_severity = cfg.alerting.min_severity;
   alerting::AlertManager alerts(aopts, **records, clock, std::move(notifiers), &metrics);
 
+  if (!cfg.ingest.syslog_listen.empty()) {
+    if (auto a = ingest::ParseListenAddress(cfg.ingest.syslog_listen); !a.ok()) {
+      std::cerr << "foresight: ingest.syslog_listen: " << a.status().message() << "\n";
+      return kExitUsage;
+    }
+  }
   Pipeline pipeline(PipelineOptionsFrom(cfg), clock, **tsdb, **records, alerts, metrics);
   api::Router router;
   api::ApiContext ctx;
@@ -201,6 +211,10 @@ int Serve(const ServeFlags& flags) {
   ctx.service = &pipeline;
   ctx.clock = &clock;
   ctx.options.dashboard_dir = cfg.server.dashboard_dir;
+  ctx.options.ingest.max_line_bytes = cfg.ingest.max_line_bytes;
+  ctx.options.ingest.max_labels_per_series = cfg.ingest.max_labels_per_series;
+  ctx.options.ingest.max_label_value_bytes = cfg.ingest.max_label_value_bytes;
+  ctx.options.ingest.max_series_per_endpoint = cfg.ingest.max_series;
   api::RegisterRoutes(router, ctx);
   api::HttpServerOptions hopts;
   hopts.address = cfg.server.listen;
@@ -403,6 +417,7 @@ int Main(int argc, char** argv) {
   serve->add_option("--retention", sf.retention, "Raw sample retention (storage.retention, default 7d)");
   serve->add_option("--log-level", sf.log_level, "trace, debug, info, warn, error (logging.level)");
   serve->add_option("--dashboard-dir", sf.dashboard_dir, "Serve a built dashboard from this folder (server.dashboard_dir)");
+  serve->add_option("--syslog-listen", sf.syslog_listen, "Receive syslog (RFC 5424/3164) over UDP and TCP on host:port, e.g. 127.0.0.1:5514 (ingest.syslog_listen; default off)");
   serve->add_flag("--print-config", sf.print_config, "Print the effective configuration as YAML and exit");
   serve->add_option("--inject", sf.inject,
                     "Simulator: inject a failure at start, kind:entity[@start][/duration], e.g. cpu_runaway:api-3@now+30s/20m "

@@ -231,6 +231,14 @@ Status Pipeline::Start() {
   threads_.emplace_back([this](std::stop_token st) { PredictLoop(st); });
   if (sim_) FS_RETURN_IF_ERROR(Backfill());
   started_ = true;
+  {
+    ingest::LogEventOptions lo = options_.log_events;
+    lo.interval_ns = options_.collect_interval_ns;
+    log_events_ = std::make_unique<ingest::LogEventService>(lo, clock_, [this](std::span<const LabeledSample> s, TimestampNs tick) {
+      return Ingest(s, tick, /*live=*/true).status();
+    });
+    FS_RETURN_IF_ERROR(log_events_->Start());
+  }
   threads_.emplace_back([this](std::stop_token st) { CollectLoop(st); });
   threads_.emplace_back([this](std::stop_token st) { TrainLoop(st); });
   if (scraper_) threads_.emplace_back([this](std::stop_token st) { ScrapeLoop(st); });
@@ -256,6 +264,7 @@ void Pipeline::CloseStalePredictions() {
 }
 
 void Pipeline::Stop() {
+  if (log_events_) log_events_->Stop();  // its last flush is queued while the predict thread still drains
   if (!started_.exchange(false) && threads_.empty()) return;
   // Collect first (no new data), then let predict drain, then training.
   for (auto& t : threads_) t.request_stop();
@@ -387,6 +396,30 @@ Status Pipeline::IngestSamples(std::span<const LabeledSample> samples) {
                                                  std::to_string(samples.size()) + " samples had invalid labels or exceeded the series limit");
   }
   return Status::Ok();
+}
+
+// Logs and events are counted now and become series at the next flush (LogEventService); refused, like
+// samples, while starting or when the pipeline is behind.
+Status Pipeline::IngestLogs(std::span<const ingest::LogRecord> records) {
+  if (!started_ || !log_events_) return Status::Unavailable("ingest", "the pipeline is still starting (backfilling history)");
+  if (queue_.size() >= queue_.capacity()) return Status::ResourceExhausted("ingest", "the pipeline is behind; retry shortly");
+  log_events_->AddLogs(records);
+  return Status::Ok();
+}
+
+Status Pipeline::IngestEvents(std::span<const ingest::Event> events) {
+  if (!started_ || !log_events_) return Status::Unavailable("ingest", "the pipeline is still starting (backfilling history)");
+  if (queue_.size() >= queue_.capacity()) return Status::ResourceExhausted("ingest", "the pipeline is behind; retry shortly");
+  if (size_t refused = log_events_->AddEvents(events); refused > 0) {
+    return Status::InvalidArgument("ingest", std::to_string(refused) + " of " + std::to_string(events.size()) +
+                                                 " events refused: too many distinct (type, entity) pairs");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<ingest::TemplateInfo>> Pipeline::LogTemplates(const std::string& entity, size_t limit) const {
+  if (!log_events_) return std::vector<ingest::TemplateInfo>{};
+  return log_events_->Templates(entity, limit);
 }
 
 Result<json> Pipeline::CollectNow() {

@@ -26,6 +26,7 @@
 #include "core/records.h"
 #include "core/self_metrics.h"
 #include "features/entity_features.h"
+#include "ingest/log_event_service.h"
 #include "ingest/scrape_collector.h"
 #include "storage/record_store.h"
 #include "storage/sample_store.h"
@@ -71,6 +72,8 @@ struct PipelineOptions {
   double critical_quantile = 0.9995;
   int64_t train_check_interval_ns = 5 * kNanosPerSecond;
   size_t queue_capacity = 1024;           // batches between collect and predict
+  // Logs and events → series, syslog listener (log_events.interval_ns is taken from collect_interval_ns).
+  ingest::LogEventOptions log_events;
   int calm_ticks_to_close = 30;
   int min_anomalous_ticks = 3;            // ticks at warning or above before a prediction opens           // ticks below warning before a prediction closes
 };
@@ -88,6 +91,10 @@ class Pipeline final : public api::ServiceBackend {
   void Stop();
 
   Status IngestSamples(std::span<const LabeledSample> samples) override;
+  Status IngestLogs(std::span<const ingest::LogRecord> records) override;
+  Status IngestEvents(std::span<const ingest::Event> events) override;
+  Result<std::vector<ingest::TemplateInfo>> LogTemplates(const std::string& entity, size_t limit) const override;
+  uint16_t syslog_port() const { return log_events_ ? log_events_->syslog_port() : 0; }
   // Runs one collection now (also used by the collect thread).
   Result<nlohmann::json> CollectNow() override;
   nlohmann::json StatusJson() const override;
@@ -142,6 +149,7 @@ class Pipeline final : public api::ServiceBackend {
   std::unique_ptr<ingest::HostCollector> host_;
   std::unique_ptr<ingest::FleetSimulator> sim_;
   std::unique_ptr<ingest::ScrapeCollector> scraper_;  // used only by the scrape thread
+  std::unique_ptr<ingest::LogEventService> log_events_;  // logs/events counted, flushed every interval
   std::mutex collect_mu_;        // one collection at a time (thread or POST /collect); guards series_
   // Resolve cache by Labels::Hash(); entries keep their labels so a hash collision is a miss, not a merge.
   std::unordered_map<uint64_t, std::vector<std::pair<Labels, SeriesMeta>>> series_;

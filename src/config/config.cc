@@ -395,6 +395,16 @@ const std::vector<Field>& Fields() {
                                              {&C::forecast, &ForecastOptions::min_probability}, 0, 1, false));
     f.push_back(StringField<ForecastOptions>("forecast", "actions_file", {&C::forecast, &ForecastOptions::actions_file},
                                              true));
+    // ingest
+    f.push_back(SizeField<IngestOptions>("ingest", "max_line_bytes", {&C::ingest, &IngestOptions::max_line_bytes}, 64,
+                                         16 * kMiB));
+    f.push_back(UintField<IngestOptions>("ingest", "max_labels_per_series",
+                                         {&C::ingest, &IngestOptions::max_labels_per_series}, 2, kMaxLabels));
+    f.push_back(SizeField<IngestOptions>("ingest", "max_label_value_bytes",
+                                         {&C::ingest, &IngestOptions::max_label_value_bytes}, 1, kMiB));
+    f.push_back(UintField<IngestOptions>("ingest", "max_series", {&C::ingest, &IngestOptions::max_series}, 1,
+                                         1'000'000'000));
+    f.push_back(StringField<IngestOptions>("ingest", "syslog_listen", {&C::ingest, &IngestOptions::syslog_listen}, true));
     // logging
     f.push_back(StringField<LoggingOptions>("logging", "level", {&C::logging, &LoggingOptions::level}, false,
                                             {"trace", "debug", "info", "warn", "error", "critical", "off"}));

@@ -123,6 +123,16 @@ struct LimitConfig {
   friend bool operator==(const LimitConfig&, const LimitConfig&) = default;
 };
 
+// Push ingest (line protocol, remote write, OTLP, JSON logs and events, syslog); docs/CONFIGURATION.md.
+struct IngestOptions {
+  uint64_t max_line_bytes = 64 * 1024;      // longest line / log message / syslog frame; 64B..16MiB
+  uint64_t max_labels_per_series = 64;      // labels per pushed series, __name__ included; 2..64
+  uint64_t max_label_value_bytes = 4096;    // longest label value (also event type/entity); 1B..1MiB
+  uint64_t max_series = 500'000;            // distinct series each push endpoint may create; 1..1e9
+  std::string syslog_listen;                // "127.0.0.1:5514": syslog over UDP and TCP; "" = off
+  friend bool operator==(const IngestOptions&, const IngestOptions&) = default;
+};
+
 struct LoggingOptions {
   std::string level = "info";                  // trace | debug | info | warn | error | critical | off
   friend bool operator==(const LoggingOptions&, const LoggingOptions&) = default;
@@ -162,6 +172,7 @@ struct Config {
   AlertingOptions alerting;
   LoggingOptions logging;
   ForecastOptions forecast;
+  IngestOptions ingest;
   std::vector<ScrapeConfig> scrape_configs;  // Prometheus targets Foresight scrapes itself
   std::vector<LimitConfig> limits;           // series limits for time-to-failure forecasts
   friend bool operator==(const Config&, const Config&) = default;

@@ -1,0 +1,349 @@
+#include "api/ingest_routes.h"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <mutex>
+#include <unordered_set>
+
+#include "api/routes.h"
+#include "core/time_util.h"
+#include "ingest/json_ingest.h"
+#include "ingest/line_protocol.h"
+#include "ingest/otlp.h"
+#include "ingest/remote_write.h"
+
+namespace foresight::api {
+namespace {
+
+using nlohmann::json;
+
+// Distinct series one endpoint has let in, up to ingest.max_series (hashes of the label sets).
+class SeriesBudget {
+ public:
+  explicit SeriesBudget(size_t max) : max_(max) {}
+  // True when the series is known or there is room for it.
+  bool Admit(uint64_t hash) {
+    std::lock_guard lock(mu_);
+    if (seen_.count(hash)) return true;
+    if (seen_.size() >= max_) return false;
+    seen_.insert(hash);
+    return true;
+  }
+
+ private:
+  const size_t max_;
+  std::mutex mu_;
+  std::unordered_set<uint64_t> seen_;
+};
+
+struct IngestContext {
+  ApiContext api;
+  IngestLimits limits;
+  // One budget per endpoint family.
+  SeriesBudget influx{0}, remote_write{0}, otlp{0};
+  explicit IngestContext(const ApiContext& ctx)
+      : api(ctx),
+        limits(ctx.options.ingest),
+        influx(limits.max_series_per_endpoint),
+        remote_write(limits.max_series_per_endpoint),
+        otlp(limits.max_series_per_endpoint) {}
+};
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+HttpResponse Ok(const json& data, int status = 200) {
+  return HttpResponse::Json(status, Dump(json{{"status", "success"}, {"data", data}}));
+}
+
+HttpResponse NoContent() {
+  HttpResponse r;
+  r.status = 204;
+  return r;
+}
+
+// Drops the samples that break a per-series limit (label values too long, or a new series past the
+// endpoint's budget); returns the first cause, naming the limit's key.
+std::optional<std::string> ApplyLimits(const IngestLimits& limits, SeriesBudget& budget, std::vector<LabeledSample>* samples,
+                                       size_t* dropped) {
+  std::optional<std::string> first;
+  size_t kept = 0;
+  for (size_t i = 0; i < samples->size(); ++i) {
+    LabeledSample& s = (*samples)[i];
+    std::optional<std::string> why;
+    if (s.labels.size() > limits.max_labels_per_series) {
+      why = s.labels.metric().empty() ? std::string("series") : "series " + std::string(s.labels.metric());
+      *why += ": " + std::to_string(s.labels.size()) + " labels exceed the limit of " +
+              std::to_string(limits.max_labels_per_series) + " (ingest.max_labels_per_series)";
+    } else {
+      for (const Label& l : s.labels) {
+        if (l.value.size() > limits.max_label_value_bytes) {
+          why = "label " + l.name + ": value of " + std::to_string(l.value.size()) + " bytes exceeds the limit of " +
+                std::to_string(limits.max_label_value_bytes) + " bytes (ingest.max_label_value_bytes)";
+          break;
+        }
+      }
+    }
+    if (!why && !budget.Admit(s.labels.Hash())) {
+      why = "series " + s.labels.ToString().substr(0, 200) + " would exceed this endpoint's limit of " +
+            std::to_string(limits.max_series_per_endpoint) + " series (ingest.max_series)";
+    }
+    if (why) {
+      ++*dropped;
+      if (!first) first = std::move(why);
+      continue;
+    }
+    if (kept != i) (*samples)[kept] = std::move(s);
+    ++kept;
+  }
+  samples->resize(kept);
+  return first;
+}
+
+// Maps a backend refusal to its HTTP answer; 429/503 carry Retry-After.
+HttpResponse BackendError(const Status& st) {
+  HttpResponse resp = HttpResponse::Error(st);
+  if (st.code() == StatusCode::kResourceExhausted || st.code() == StatusCode::kUnavailable) {
+    resp.headers.emplace_back("Retry-After", "1");
+  }
+  return resp;
+}
+
+std::optional<HttpResponse> IngestOrError(const IngestContext& ctx, std::span<const LabeledSample> samples) {
+  if (samples.empty()) return std::nullopt;
+  Status st = ctx.api.service->IngestSamples(samples);
+  if (st.ok()) return std::nullopt;
+  return BackendError(st);
+}
+
+// A body, gunzipped when Content-Encoding says so. Errors are complete responses.
+std::variant<std::string_view, HttpResponse> Body(const IngestContext& ctx, const HttpRequest& req, std::string* storage) {
+  std::string encoding = req.Header("content-encoding");
+  if (encoding == "gzip") {
+    auto plain = ingest::GunzipBody(req.body, ctx.api.options.max_decompressed_bytes);
+    if (!plain.ok()) return HttpResponse::Error(plain.status());
+    *storage = std::move(*plain);
+    return std::string_view(*storage);
+  }
+  if (!encoding.empty() && encoding != "identity") {
+    return HttpResponse::Error(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Encoding \"" + encoding + "\" is not supported (use gzip)");
+  }
+  return std::string_view(req.body);
+}
+
+// POST /write (InfluxDB 1.x) and /api/v2/write (2.x): line protocol, optionally gzip. Good lines are
+// stored even when some are bad; the answer then is 400 naming the first bad line, as InfluxDB does.
+HttpResponse HandleLineProtocolWrite(IngestContext& ctx, const HttpRequest& req) {
+  std::string storage;
+  auto body = Body(ctx, req, &storage);
+  if (auto* err = std::get_if<HttpResponse>(&body)) return *err;
+  ingest::LineProtocolOptions lo;
+  if (std::string precision = req.Query("precision"); !precision.empty()) lo.precision = precision;
+  if (auto p = ingest::ParsePrecision(lo.precision); !p.ok()) return HttpResponse::Error(p.status().WithContext("parameter precision"));
+  lo.default_ts = ctx.api.clock->NowNs();
+  lo.max_line_bytes = ctx.limits.max_line_bytes;
+  lo.max_labels = std::max<size_t>(1, ctx.limits.max_labels_per_series);
+  std::vector<LabeledSample> samples;
+  ingest::DecodeResult r = ingest::DecodeLineProtocol(std::get<std::string_view>(body), lo, &samples);
+  size_t dropped = 0;
+  auto limit_error = ApplyLimits(ctx.limits, ctx.influx, &samples, &dropped);
+  if (auto err = IngestOrError(ctx, samples)) return *err;
+  if (r.first_error) {
+    std::string msg = r.first_error->message;
+    // Say which setting governs the two limit errors of the decoder.
+    if (msg.find("tags (max_labels") != std::string::npos) {
+      msg += " (ingest.max_labels_per_series)";
+    } else if (msg.find("line exceeds") != std::string::npos) {
+      msg += " (ingest.max_line_bytes)";
+    }
+    return HttpResponse::Error(400, "INVALID_ARGUMENT",
+                               msg + " (" + std::to_string(r.points) + " of " + std::to_string(r.lines) + " lines stored)");
+  }
+  if (limit_error) {
+    return HttpResponse::Error(400, "INVALID_ARGUMENT",
+                               *limit_error + " (" + std::to_string(dropped) + " of " + std::to_string(r.samples) +
+                                   " samples refused, the rest stored)");
+  }
+  return NoContent();
+}
+
+// POST /api/v1/write: Prometheus remote write 1.0 (snappy-compressed protobuf WriteRequest).
+HttpResponse HandleRemoteWrite(IngestContext& ctx, const HttpRequest& req) {
+  std::string encoding = req.Header("content-encoding");
+  if (!encoding.empty() && encoding != ingest::kRemoteWriteContentEncoding) {
+    return HttpResponse::Error(415, "UNSUPPORTED_MEDIA_TYPE",
+                               "remote write needs Content-Encoding: snappy, got \"" + encoding + "\"");
+  }
+  std::vector<LabeledSample> samples;
+  ingest::RemoteWriteOptions opts;
+  opts.max_labels = std::max<size_t>(1, ctx.limits.max_labels_per_series);
+  auto r = ingest::DecodeRemoteWrite(req.body, opts, &samples);
+  if (!r.ok()) {
+    // An oversized body would be retried forever on 429: it is a bad request here.
+    return HttpResponse::Error(400, StatusCodeName(r.status().code()), r.status().message());
+  }
+  size_t dropped = 0;
+  auto limit_error = ApplyLimits(ctx.limits, ctx.remote_write, &samples, &dropped);
+  if (auto err = IngestOrError(ctx, samples)) return *err;
+  if (r->first_error) {
+    return HttpResponse::Error(400, "INVALID_ARGUMENT",
+                               *r->first_error + " (" + std::to_string(r->series - r->bad_series) + " of " +
+                                   std::to_string(r->series) + " series stored)");
+  }
+  if (limit_error) {
+    return HttpResponse::Error(400, "INVALID_ARGUMENT",
+                               *limit_error + " (" + std::to_string(dropped) + " of " + std::to_string(r->samples) +
+                                   " samples refused, the rest stored)");
+  }
+  return NoContent();
+}
+
+std::variant<ingest::OtlpEncoding, HttpResponse> OtlpEncodingOf(const HttpRequest& req) {
+  auto enc = ingest::OtlpEncodingFor(req.Header("content-type"));
+  if (!enc.ok()) return HttpResponse::Error(415, "UNSUPPORTED_MEDIA_TYPE", enc.status().message());
+  return *enc;
+}
+
+HttpResponse OtlpReply(ingest::OtlpEncoding enc, std::string body) {
+  HttpResponse r;
+  r.status = 200;
+  r.content_type = enc == ingest::OtlpEncoding::kJson ? "application/json" : "application/x-protobuf";
+  r.body = std::move(body);
+  return r;
+}
+
+ingest::OtlpOptions OtlpOptionsFor(const IngestContext& ctx) {
+  ingest::OtlpOptions o;
+  o.max_labels = ctx.limits.max_labels_per_series;
+  o.max_label_value_bytes = ctx.limits.max_label_value_bytes;
+  o.max_message_bytes = ctx.limits.max_line_bytes;
+  o.default_ts = ctx.api.clock->NowNs();
+  return o;
+}
+
+// POST /v1/metrics: OTLP/HTTP metrics, protobuf or JSON, optionally gzip. Rejected points are reported
+// as OTLP's partial success (200), the rest stored.
+HttpResponse HandleOtlpMetrics(IngestContext& ctx, const HttpRequest& req) {
+  auto enc = OtlpEncodingOf(req);
+  if (auto* err = std::get_if<HttpResponse>(&enc)) return *err;
+  std::string storage;
+  auto body = Body(ctx, req, &storage);
+  if (auto* err = std::get_if<HttpResponse>(&body)) return *err;
+  std::vector<LabeledSample> samples;
+  auto r = ingest::DecodeOtlpMetrics(std::get<std::string_view>(body), std::get<ingest::OtlpEncoding>(enc), OtlpOptionsFor(ctx),
+                                     &samples);
+  if (!r.ok()) return HttpResponse::Error(r.status());
+  size_t dropped = 0;
+  if (auto limit_error = ApplyLimits(ctx.limits, ctx.otlp, &samples, &dropped)) {
+    r->rejected += 1;  // OTLP counts points; at least one point lost samples here
+    if (!r->first_error) r->first_error = *limit_error;
+  }
+  if (auto err = IngestOrError(ctx, samples)) return *err;
+  return OtlpReply(std::get<ingest::OtlpEncoding>(enc), ingest::OtlpMetricsResponse(std::get<ingest::OtlpEncoding>(enc), *r));
+}
+
+std::optional<HttpResponse> LogsOrError(const IngestContext& ctx, std::span<const ingest::LogRecord> records) {
+  if (records.empty()) return std::nullopt;
+  Status st = ctx.api.service->IngestLogs(records);
+  if (st.ok()) return std::nullopt;
+  return BackendError(st);
+}
+
+// POST /v1/logs: OTLP/HTTP logs.
+HttpResponse HandleOtlpLogs(IngestContext& ctx, const HttpRequest& req) {
+  auto enc = OtlpEncodingOf(req);
+  if (auto* err = std::get_if<HttpResponse>(&enc)) return *err;
+  std::string storage;
+  auto body = Body(ctx, req, &storage);
+  if (auto* err = std::get_if<HttpResponse>(&body)) return *err;
+  std::vector<ingest::LogRecord> records;
+  auto r = ingest::DecodeOtlpLogs(std::get<std::string_view>(body), std::get<ingest::OtlpEncoding>(enc), OtlpOptionsFor(ctx),
+                                  &records);
+  if (!r.ok()) return HttpResponse::Error(r.status());
+  if (auto err = LogsOrError(ctx, records)) return *err;
+  return OtlpReply(std::get<ingest::OtlpEncoding>(enc), ingest::OtlpLogsResponse(std::get<ingest::OtlpEncoding>(enc), *r));
+}
+
+ingest::JsonIngestOptions JsonOptionsFor(const IngestContext& ctx) {
+  ingest::JsonIngestOptions o;
+  o.max_line_bytes = ctx.limits.max_line_bytes;
+  o.max_value_bytes = ctx.limits.max_label_value_bytes;
+  o.now = ctx.api.clock->NowNs();
+  return o;
+}
+
+HttpResponse JsonIngestReply(const ingest::JsonIngestResult& r, const char* what) {
+  if (r.first_error) {
+    return HttpResponse::Error(400, "INVALID_ARGUMENT",
+                               *r.first_error + " (" + std::to_string(r.accepted) + " of " + std::to_string(r.lines) + " " +
+                                   what + " accepted)");
+  }
+  return Ok(json{{"accepted", r.accepted}});
+}
+
+// POST /api/v1/logs: JSON lines (or a JSON array) of log records.
+HttpResponse HandleJsonLogs(IngestContext& ctx, const HttpRequest& req) {
+  std::string storage;
+  auto body = Body(ctx, req, &storage);
+  if (auto* err = std::get_if<HttpResponse>(&body)) return *err;
+  std::vector<ingest::LogRecord> records;
+  auto r = ingest::ParseJsonLogs(std::get<std::string_view>(body), JsonOptionsFor(ctx), &records);
+  if (r.lines == 0) return HttpResponse::Error(400, "INVALID_ARGUMENT", "request body holds no log lines");
+  if (auto err = LogsOrError(ctx, records)) return *err;
+  return JsonIngestReply(r, "lines");
+}
+
+// POST /api/v1/events: JSON array or JSON lines of {type, entity, timestamp?, fields?}.
+HttpResponse HandleEvents(IngestContext& ctx, const HttpRequest& req) {
+  std::string storage;
+  auto body = Body(ctx, req, &storage);
+  if (auto* err = std::get_if<HttpResponse>(&body)) return *err;
+  std::vector<ingest::Event> events;
+  auto r = ingest::ParseJsonEvents(std::get<std::string_view>(body), JsonOptionsFor(ctx), &events);
+  if (r.lines == 0) return HttpResponse::Error(400, "INVALID_ARGUMENT", "request body holds no events");
+  if (!events.empty()) {
+    Status st = ctx.api.service->IngestEvents(events);
+    if (!st.ok()) return BackendError(st);
+  }
+  return JsonIngestReply(r, "events");
+}
+
+// GET /api/v1/logs/templates?entity=&limit=: what T12 means.
+HttpResponse HandleTemplates(IngestContext& ctx, const HttpRequest& req) {
+  size_t limit = 100;
+  if (std::string s = req.Query("limit"); !s.empty()) {
+    char* end = nullptr;
+    unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+    if (end != s.c_str() + s.size() || v == 0 || v > 10000 || s[0] == '-') {
+      return HttpResponse::Error(Status::InvalidArgument("parameter limit", "must be an integer in 1..10000", "got \"" + s + "\""));
+    }
+    limit = v;
+  }
+  auto templates = ctx.api.service->LogTemplates(req.Query("entity"), limit);
+  if (!templates.ok()) return HttpResponse::Error(templates.status());
+  json data = json::array();
+  for (const auto& t : *templates) {
+    data.push_back({{"id", t.template_id},
+                    {"template", t.text},
+                    {"count", t.count},
+                    {"first_seen", t.first_seen > 0 ? json(FormatRfc3339(t.first_seen)) : json(nullptr)},
+                    {"example", t.example}});
+  }
+  return Ok(data);
+}
+
+}  // namespace
+
+void RegisterIngestRoutes(Router& router, const ApiContext& ctx_in) {
+  auto ctx = std::make_shared<IngestContext>(ctx_in);
+  router.Add("POST", "/write", [ctx](HttpRequest& req) { return HandleLineProtocolWrite(*ctx, req); });
+  router.Add("POST", "/api/v2/write", [ctx](HttpRequest& req) { return HandleLineProtocolWrite(*ctx, req); });
+  router.Add("POST", "/api/v1/write", [ctx](HttpRequest& req) { return HandleRemoteWrite(*ctx, req); });
+  router.Add("POST", "/v1/metrics", [ctx](HttpRequest& req) { return HandleOtlpMetrics(*ctx, req); });
+  router.Add("POST", "/v1/logs", [ctx](HttpRequest& req) { return HandleOtlpLogs(*ctx, req); });
+  router.Add("POST", "/api/v1/logs", [ctx](HttpRequest& req) { return HandleJsonLogs(*ctx, req); });
+  router.Add("POST", "/api/v1/events", [ctx](HttpRequest& req) { return HandleEvents(*ctx, req); });
+  router.Add("GET", "/api/v1/logs/templates", [ctx](HttpRequest& req) { return HandleTemplates(*ctx, req); });
+}
+
+}  // namespace foresight::api
