@@ -54,10 +54,10 @@ struct ForecastOptions {
   int daily_fourier_order = 6;            // period 1 day
   int weekly_fourier_order = 3;           // period 7 days
   int other_fourier_order = 4;            // any other configured period
-  size_t prophet_max_points = 4000;       // longer histories are fitted on every k-th point (weighted)
+  size_t prophet_max_points = 2000;       // longer histories are fitted on every k-th point (weighted)
 
   // Holt-Winters: parameters and state from the last max(hw_max_points, 3 seasonal periods) points.
-  size_t hw_max_points = 2000;
+  size_t hw_max_points = 1000;
 
   // Theil-Sen: above this many pairs, the median is taken over a deterministic random sample of pairs.
   size_t theil_sen_max_pairs = 20000;

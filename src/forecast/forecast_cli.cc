@@ -1,7 +1,7 @@
 // foresight-forecast: fits a forecaster on the head of a timestamp,value CSV and forecasts the held-out
 // tail; the C++ side of bench/forecast_vs_prophet.py.
 //   foresight-forecast --input series.csv [--holdout 0.1] [--method best|theil_sen|holt_winters|
-//                      holt_winters_damped|prophet] [--step 5m] [--emit-forecast]
+//                      holt_winters_damped|prophet] [--step 5m] [--max-gap-fraction 0.2] [--emit-forecast]
 // CSV: a header line, then "timestamp,value" rows; timestamps as Unix seconds, RFC 3339 or NAB's
 // "YYYY-MM-DD HH:MM:SS" (UTC). Prints one JSON object on stdout: method, points, fit_seconds (wall time of
 // the fit alone, backtest included for "best"), mase (mean absolute error on the tail divided by the
@@ -62,6 +62,9 @@ int main(int argc, char** argv) {
   app.add_option("--method", method_name, "best (backtest selection) or one method");
   app.add_option("--step", step_text, "resampling step (e.g. 5m); default: the median spacing of the rows");
   app.add_flag("--emit-forecast", emit, "include the forecast at the tail's timestamps");
+  double max_gap = fc::ForecastOptions{}.max_gap_fraction;
+  app.add_option("--max-gap-fraction", max_gap, "refuse when more grid buckets than this are empty")
+      ->check(CLI::Range(0.0, 0.99));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -106,6 +109,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < idx.size(); ++i) ts[i] = t[idx[i]], vs[i] = v[idx[i]];
 
   fc::ForecastOptions o;
+  o.max_gap_fraction = max_gap;
   if (!step_text.empty()) {
     auto d = fs::ParseDuration(step_text);
     if (!d.ok() || *d <= 0) return Fail("bad --step " + step_text);

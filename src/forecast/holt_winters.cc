@@ -336,7 +336,8 @@ Result<std::unique_ptr<Model>> FitHoltWinters(const Series& full, const Forecast
   };
   auto objective = [&](const Vec& u) { return Filter(s.y, decode(u), init, m, nullptr, nullptr); };
   // Coordinates used: alpha, beta, then gamma (seasonal) and phi (damped); unused ones stay fixed.
-  Vec u0 = {-0.85, -2.0, -2.0, 1.0};  // alpha 0.3, beta 0.036, gamma 0.08, phi ~0.93
+  // Start: alpha 0.3, beta 0.005 (a trend that wanders only if the data insist), gamma 0.08, phi ~0.93.
+  Vec u0 = {-0.85, -4.0, -2.0, 1.0};
   int dim = 2;
   Vec packed = u0;
   std::function<Vec(const Vec&)> unpack = [&](const Vec& x) {
@@ -354,11 +355,30 @@ Result<std::unique_ptr<Model>> FitHoltWinters(const Series& full, const Forecast
   Vec x = NelderMead(f, packed, dim, 1.0, 60 * dim + 60);
   x = NelderMead(f, x, dim, 0.3, 40 * dim + 40);  // a restart escapes early collapse of the simplex
   Params p = decode(unpack(x));
+  int k = 2 + (m ? 1 : 0) + (damped ? 1 : 0);
+  if (!damped) {
+    // A trend only if it earns its keep (AIC, as ETS model selection does): on a series without one, a
+    // small fitted beta would still make the trend a random walk whose long-horizon paths fan out.
+    // The trendless variant keeps the other parameters, so this errs towards keeping the trend.
+    Params flat = p;
+    flat.beta = 0;
+    State init0 = init;
+    init0.trend = 0;
+    double sse1 = Filter(s.y, p, init, m, nullptr, nullptr);
+    double sse0 = Filter(s.y, flat, init0, m, nullptr, nullptr);
+    double nn = static_cast<double>(n);
+    double aic1 = nn * std::log(std::max(sse1, 1e-300) / nn) + 2.0 * (k + 1);  // beta and the initial trend
+    double aic0 = nn * std::log(std::max(sse0, 1e-300) / nn) + 2.0 * (k - 1);
+    if (aic0 <= aic1) {
+      p = flat;
+      init = init0;
+      --k;
+    }
+  }
   State fin;
   std::vector<double> res;
   res.reserve(n);
   double sse = Filter(s.y, p, init, m, &fin, &res);
-  int k = 2 + (m ? 1 : 0) + (damped ? 1 : 0);
   double sigma = std::sqrt(sse / std::max<double>(1.0, static_cast<double>(n) - k));
   // The first season is spent settling the initial state: keep later residuals for the bootstrap.
   size_t skip = std::min(res.size() / 4, std::max<size_t>(m, 10));

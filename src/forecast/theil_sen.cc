@@ -1,6 +1,7 @@
 // Theil-Sen robust linear trend: the median of pairwise slopes, the intercept as the median of
-// y - slope * x; intervals from the residual quantiles plus the slope's uncertainty, which grows with
-// the distance from the centre of the history (autocorrelated residuals shrink the effective n).
+// y - slope * x over the recent part; intervals from the residual quantiles plus the level's and the
+// slope's uncertainty, which grows with the distance from where the level was estimated
+// (autocorrelated residuals shrink the effective n).
 #include <algorithm>
 #include <cmath>
 
@@ -72,7 +73,7 @@ class TheilSenModel final : public Model {
     return std::sqrt(std::max(v, 0.0));
   }
 
-  double a_, b_, xbar_, n_eff_, sxx_eff_, sigma_, q10_, q90_;
+  double a_, b_, xbar_ /* pivot */, n_eff_, sxx_eff_, sigma_, q10_, q90_;
   std::vector<double> residuals_;  // centred, for bootstrap noise
   TimestampNs t0_;
   int64_t step_;
@@ -104,7 +105,11 @@ Result<std::unique_ptr<Model>> FitTheilSen(const Series& s, const ForecastOption
   double b = Median(std::move(slopes));
   std::vector<double> r(n);
   for (size_t i = 0; i < n; ++i) r[i] = s.y[i] - b * static_cast<double>(i);
-  double a = Median(r);
+  // The slope comes from the whole history, the intercept from its recent part (the last 10 %, at least
+  // 30 points): after a level shift the line continues from where the series is now, as predict_linear
+  // over a window would.
+  const size_t recent = std::min(n, std::max<size_t>(30, n / 10));
+  double a = Median(std::vector<double>(r.end() - static_cast<std::ptrdiff_t>(recent), r.end()));
   for (size_t i = 0; i < n; ++i) r[i] -= a;
 
   // Robust residual scale and lag-1 autocorrelation (for the effective sample size).
@@ -117,9 +122,11 @@ Result<std::unique_ptr<Model>> FitTheilSen(const Series& s, const ForecastOption
   if (!(sigma > 0)) sigma = std::sqrt(var / static_cast<double>(n));
   double rho = var > 0 ? std::clamp(cov / var, 0.0, 0.99) : 0.0;
   double shrink = (1 - rho) / (1 + rho);
-  double n_eff = std::max(2.0, static_cast<double>(n) * shrink);
-  double xbar = (static_cast<double>(n) - 1) / 2;
-  double sxx = static_cast<double>(n) * (static_cast<double>(n) * n - 1) / 12.0;  // sum (i - xbar)^2
+  // The level is known where it was estimated (the centre of the recent window), from that window's
+  // effective points; the slope's uncertainty pivots there.
+  double n_eff = std::max(2.0, static_cast<double>(recent) * shrink);
+  double xbar = static_cast<double>(n) - (static_cast<double>(recent) + 1) / 2;
+  double sxx = static_cast<double>(n) * (static_cast<double>(n) * n - 1) / 12.0;  // sum (i - mean i)^2
   double sxx_eff = sxx * std::max(shrink, 2.0 / static_cast<double>(n));
 
   std::vector<double> tmp = r;
