@@ -30,6 +30,7 @@ struct NabFlags {
   std::string data, out, detector = "ensemble", files;
   int threads = 2;
   bool score_only = false;
+  std::vector<std::string> params;  // key=value
 };
 
 // Published normalised scores (profile -> score) of a few NAB detectors, from the data's
@@ -105,6 +106,18 @@ int RunNabCommand(const NabFlags& f) {
   o.detector = f.detector;
   o.filter = f.files;
   o.threads = f.threads;
+  for (const std::string& kv : f.params) {
+    const size_t eq = kv.find('=');
+    double v = 0;
+    try {
+      if (eq == std::string::npos) throw std::invalid_argument(kv);
+      v = std::stod(kv.substr(eq + 1));
+    } catch (const std::exception&) {
+      std::fprintf(stderr, "eval nab: --param %s: expected name=number\n", kv.c_str());
+      return kExitUsage;
+    }
+    o.params[kv.substr(0, eq)] = v;
+  }
   o.progress = [](size_t done, size_t total, const std::string& key, size_t rows, double secs) {
     std::fprintf(stderr, "[%2zu/%zu] %-60s %6zu rows %6.2f s\n", done, total, key.c_str(), rows, secs);
   };
@@ -136,6 +149,7 @@ void AddEvalCommands(CLI::App& app, int& exit_code) {
   nab->add_option("--detector", nf->detector, "Detector (" + names + "); with --score-only any results folder name, e.g. numenta");
   nab->add_option("--files", nf->files, "Only files whose key contains this (a smoke run; not comparable with published scores)");
   nab->add_option("--threads", nf->threads, "Worker threads (default 2)")->check(CLI::Range(1, 64));
+  nab->add_option("--param", nf->params, "Detector tuning knob name=value (development; defaults are the shipped configuration)");
   nab->add_flag("--score-only", nf->score_only, "Score existing results in OUT/<detector> instead of running a detector");
   nab->callback([nf, &exit_code] { exit_code = RunNabCommand(*nf); });
 

@@ -69,6 +69,7 @@ Result<NabRunResult> RunNab(const NabRunOptions& o) {
         FS_ASSIGN_OR_RETURN(nab::FileScores f, nab::ReadScoresCsv((root / "data" / key).string(), key, false));
         models::StreamingOptions so;
         so.probation = nab::ProbationaryLength(f.timestamps.size());
+        so.params = o.params;
         FS_ASSIGN_OR_RETURN(auto det, models::MakeStreamingDetector(o.detector, so));
         const fs::path kp(key);
         const fs::path out = fs::path(result.results_dir) / kp.parent_path() / (o.detector + "_" + kp.filename().string());

@@ -5,6 +5,7 @@
 // files it wrote with nab_scorer.h.
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct NabRunOptions {
   std::string detector = "ensemble";
   std::string filter;            // run only files whose key contains this ("" = all 58)
   int threads = 2;
+  std::map<std::string, double> params;  // detector tuning knobs (models::StreamingOptions::params)
   // Called after each file (from any worker thread, serialised): done, total, key, rows, seconds.
   std::function<void(size_t, size_t, const std::string&, size_t, double)> progress;
 };

@@ -204,6 +204,26 @@ class KnnComponent : public Component {
   std::vector<double> best_;
 };
 
+// How far the value falls outside everything seen so far, in units of the seen range (0 inside it):
+// catches level shifts and spikes to values never observed.
+class RangeComponent : public Component {
+ public:
+  double Raw(int64_t, double x) override {
+    if (n_ < 2) return 0;
+    const double range = std::max(hi_ - lo_, 1e-9 + 1e-6 * std::abs(hi_));
+    return std::max({0.0, x - hi_, lo_ - x}) / range;
+  }
+  void Learn(int64_t, double x) override {
+    lo_ = n_ ? std::min(lo_, x) : x;
+    hi_ = n_ ? std::max(hi_, x) : x;
+    ++n_;
+  }
+
+ private:
+  double lo_ = 0, hi_ = 0;
+  uint64_t n_ = 0;
+};
+
 // Anomaly likelihood of a raw score (Numenta's recipe): how far the mean of the last `short` raw scores
 // sits in the distribution of the last `window` raw scores.
 class Likelihood {
@@ -267,18 +287,35 @@ class Single : public StreamingDetector {
   uint64_t n_ = 0;
 };
 
+double Param(const StreamingOptions& o, const char* name, double def) {
+  auto it = o.params.find(name);
+  return it == o.params.end() ? def : it->second;
+}
+
 // Max of the components' log-scaled likelihoods, with a hold-off: after the score passes `hold_level`,
-// scores in the following `hold` rows are damped, so one event raises one alarm.
+// scores in the following `hold` rows are multiplied by `damp`, so one event raises one alarm.
+// Knobs (StreamingOptions::params): parts (bit mask: 1 seasonal, 2 forecast, 4 knn, 8 gaussian),
+// lik_short, lik_window (x probation), hold (x probation), hold_level, damp, knn_L, knn_M, knn_k.
 class Ensemble : public StreamingDetector {
  public:
   explicit Ensemble(const StreamingOptions& o) : probation_(o.probation) {
-    const size_t window = std::max<size_t>(o.probation, 100);
-    parts_.push_back(std::make_unique<SeasonalComponent>());
-    parts_.push_back(std::make_unique<ForecastComponent>());
-    parts_.push_back(std::make_unique<KnnComponent>(8, 600, 3));
-    parts_.push_back(std::make_unique<GaussianComponent>(window));
-    for (size_t i = 0; i < parts_.size(); ++i) lik_.emplace_back(window, 5);
-    hold_ = std::max<size_t>(o.probation / 5, 10);
+    const size_t window = std::max<size_t>(static_cast<size_t>(Param(o, "lik_window", 6.0) * static_cast<double>(o.probation)), 100);
+    const int parts = static_cast<int>(Param(o, "parts", 5));
+    if (parts & 1) parts_.push_back(std::make_unique<SeasonalComponent>());
+    if (parts & 2) parts_.push_back(std::make_unique<ForecastComponent>());
+    if (parts & 4) {
+      parts_.push_back(std::make_unique<KnnComponent>(static_cast<size_t>(Param(o, "knn_L", 8)),
+                                                      static_cast<size_t>(Param(o, "knn_M", 600)),
+                                                      static_cast<size_t>(Param(o, "knn_k", 1))));
+    }
+    if (parts & 8) parts_.push_back(std::make_unique<GaussianComponent>(std::max<size_t>(o.probation, 100)));
+    // The range component is not a likelihood: any excursion beyond the seen range scores directly.
+    range_gain_ = Param(o, "range_gain", 200);
+    const size_t short_window = static_cast<size_t>(Param(o, "lik_short", 5));
+    for (size_t i = 0; i < parts_.size(); ++i) lik_.emplace_back(window, short_window);
+    hold_ = std::max<size_t>(static_cast<size_t>(Param(o, "hold", 0.2) * static_cast<double>(o.probation)), 1);
+    hold_level_ = Param(o, "hold_level", 0.5);
+    damp_ = Param(o, "damp", 0.5);
   }
   double Update(int64_t ts, double x) override {
     if (std::isnan(x)) return 0;
@@ -288,23 +325,30 @@ class Ensemble : public StreamingDetector {
       parts_[i]->Learn(ts, x);
       s = std::max(s, LogScale(lik_[i].Update(raw)));
     }
+    if (range_gain_ > 0) {
+      const double r = range_.Raw(ts, x);
+      range_.Learn(ts, x);
+      s = std::max(s, 1 - std::exp(-range_gain_ * r));
+    }
     const bool scoring = n_++ >= probation_;
     if (!scoring) return 0;
     if (since_alarm_ < hold_) {
       ++since_alarm_;
-      s *= 0.5;
-    } else if (s >= kHoldLevel) {
+      s *= damp_;
+    } else if (s >= hold_level_) {
       since_alarm_ = 0;
     }
     return std::clamp(s, 0.0, 1.0);
   }
 
  private:
-  static constexpr double kHoldLevel = 0.5;
   std::vector<std::unique_ptr<Component>> parts_;
   std::vector<Likelihood> lik_;
   size_t probation_;
   size_t hold_ = 100;
+  double hold_level_ = 0.5, damp_ = 0.5;
+  double range_gain_ = 0;
+  RangeComponent range_;
   size_t since_alarm_ = std::numeric_limits<size_t>::max() / 2;
   uint64_t n_ = 0;
 };

@@ -16,6 +16,7 @@
 // Scores are in [0, 1]; higher is more anomalous. Not thread-safe: one instance per series.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,6 +30,9 @@ struct StreamingOptions {
   // Rows the detector may use to learn before its scores count (NAB: min(15 % of the file, 750)).
   // Detectors output 0 during it.
   size_t probation = 750;
+  // Tuning knobs by name (development only; the defaults are the shipped configuration, see
+  // streaming_detectors.cc for the names). Unknown names are ignored.
+  std::map<std::string, double> params;
 };
 
 class StreamingDetector {
