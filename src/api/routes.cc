@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/dashboard_assets.h"
 #include "api/json.h"
 #include "api/stream.h"
 #include "core/time_util.h"
@@ -84,31 +85,6 @@ Result<ListFilter> ParseListFilter(const HttpRequest& req, TimestampNs now) {
   FS_ASSIGN_OR_RETURN(f.since, TimeParam(req, "since", 0, now));
   FS_ASSIGN_OR_RETURN(f.limit, ParseLimit(req, 100, 10000));
   return f;
-}
-
-std::string ContentTypeFor(const std::string& path) {
-  auto ends = [&](const char* ext) { return path.size() >= strlen(ext) && path.ends_with(ext); };
-  if (ends(".html")) return "text/html; charset=utf-8";
-  if (ends(".js")) return "text/javascript; charset=utf-8";
-  if (ends(".css")) return "text/css; charset=utf-8";
-  if (ends(".svg")) return "image/svg+xml";
-  if (ends(".png")) return "image/png";
-  if (ends(".json")) return "application/json";
-  if (ends(".ico")) return "image/x-icon";
-  return "application/octet-stream";
-}
-
-// Serves a file from the dashboard folder; refuses paths that climb out of it.
-std::optional<HttpResponse> StaticFile(const std::string& dir, std::string path) {
-  if (dir.empty() || path.find("..") != std::string::npos) return std::nullopt;
-  if (path.empty() || path == "/") path = "/index.html";
-  std::ifstream in(dir + path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  HttpResponse r = HttpResponse::Text(200, ss.str(), ContentTypeFor(path));
-  if (path.find("/assets/") == 0) r.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
-  return r;
 }
 
 std::string HtmlEscape(std::string_view s) {
@@ -238,9 +214,11 @@ void RegisterRoutes(Router& router, const ApiContext& ctx_in) {
     return HttpResponse::Json(healthy ? 200 : 503, Dump(json{{"status", healthy ? "ok" : "unhealthy"}, {"details", s}}));
   });
 
+  // Browsers get the dashboard (embedded, or from server.dashboard_dir), else the status page; API
+  // clients get the status as JSON.
   router.Add("GET", "/", [ctx](HttpRequest& req) {
-    if (auto f = StaticFile(ctx->options.dashboard_dir, "/index.html")) return *f;
     if (req.Header("accept").find("text/html") != std::string::npos) {
+      if (auto f = DashboardFile(ctx->options.dashboard_dir, "/index.html", req)) return *f;
       return HttpResponse::Text(200, StatusPage(*ctx), "text/html; charset=utf-8");
     }
     return Ok(ctx->service->StatusJson());
@@ -406,7 +384,7 @@ void RegisterRoutes(Router& router, const ApiContext& ctx_in) {
 
   // Dashboard assets (issue: dashboard) when a build is present.
   router.Add("GET", "/assets/{file}", [ctx](HttpRequest& req) {
-    if (auto f = StaticFile(ctx->options.dashboard_dir, "/assets/" + req.params["file"])) return *f;
+    if (auto f = DashboardFile(ctx->options.dashboard_dir, "/assets/" + req.params["file"], req)) return *f;
     return HttpResponse::Error(404, "NOT_FOUND", "no such asset: " + req.params["file"]);
   });
 

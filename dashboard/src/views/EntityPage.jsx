@@ -12,6 +12,7 @@ export const RANGES = [
   { id: '24h', label: '24 hours', step: '5m' },
   { id: '7d', label: '7 days', step: '30m' },
 ];
+const RANGE_MS = { '15m': 9e5, '1h': 3.6e6, '6h': 2.16e7, '24h': 8.64e7, '7d': 6.048e8 };
 const PALETTE = ['#2563eb', '#059669', '#9333ea', '#0891b2', '#ca8a04', '#db2777'];
 const SCORE_SERIES = 'foresight_anomaly_score';
 
@@ -26,7 +27,7 @@ const pts = (points) => (points || []).filter(([, v]) => v != null && Number.isF
 
 // Labels that tell the series of one metric apart (e.g. mode, device).
 function seriesLabel(labels, name) {
-  const rest = Object.entries(labels || {}).filter(([k]) => !['__name__', 'entity', 'simulated', 'kind', 'host'].includes(k));
+  const rest = Object.entries(labels || {}).filter(([k]) => !['__name__', 'entity', 'simulated', 'kind', 'entity_kind', 'host'].includes(k));
   return rest.length ? rest.map(([k, v]) => `${k}=${v}`).join(',') : name;
 }
 
@@ -47,8 +48,10 @@ function MetricChart({ entity, name, range, score, anomalies, forecast, tick }) 
       label: seriesLabel(s.labels, name), data: pts(s.points), borderColor: PALETTE[i % PALETTE.length],
       backgroundColor: PALETTE[i % PALETTE.length], pointRadius: 0, borderWidth: 1.5, yAxisID: 'y',
     }));
-    if (forecast && forecast.band && forecast.band.length) {
-      const band = forecast.band.map((b) => ({ t: toMs(b.t_ms ?? b.t), ...b })).filter((b) => b.t != null);
+    if (forecast && forecast.band && forecast.band.some((b) => toMs(b.t_ms ?? b.t) <= Date.now() + RANGE_MS[range.id])) {
+      // The band as far ahead as the range looks back, so the history keeps most of the width.
+      const horizon = Date.now() + RANGE_MS[range.id];
+      const band = forecast.band.map((b) => ({ ...b, t: toMs(b.t_ms ?? b.t) })).filter((b) => b.t != null && b.t <= horizon);
       out.push({ label: '_p10', data: band.map((b) => ({ x: b.t, y: b.p10 })), borderColor: 'transparent', pointRadius: 0, fill: false, yAxisID: 'y' });
       out.push({ label: 'forecast P10–P90', data: band.map((b) => ({ x: b.t, y: b.p90 })), borderColor: 'rgba(234,88,12,0.3)', backgroundColor: 'rgba(234,88,12,0.18)', pointRadius: 0, fill: '-1', yAxisID: 'y' });
       out.push({ label: 'forecast P50', data: band.map((b) => ({ x: b.t, y: b.p50 })), borderColor: '#ea580c', borderDash: [6, 4], pointRadius: 0, borderWidth: 1.5, yAxisID: 'y' });
@@ -65,7 +68,7 @@ function MetricChart({ entity, name, range, score, anomalies, forecast, tick }) 
       out.push({ label: 'anomaly', data: anomalies, showLine: false, pointRadius: 4, pointStyle: 'triangle', borderColor: '#dc2626', backgroundColor: '#dc2626', yAxisID: 'y2' });
     }
     return out;
-  }, [data, score, anomalies, forecast, name]);
+  }, [data, score, anomalies, forecast, name, range]);
 
   return (
     <figure className="card" data-testid="metric-chart" data-metric={name}>
@@ -135,7 +138,7 @@ export function EntityPage({ entity }) {
   // Anomalies: score points at or over the warning threshold, plus every anomaly prediction's start.
   const anomalies = useMemo(() => {
     const out = score.filter((p) => p.y >= threshold);
-    const from = Date.now() - ({ '15m': 9e5, '1h': 3.6e6, '6h': 2.16e7, '24h': 8.64e7, '7d': 6.048e8 }[range.id]);
+    const from = Date.now() - RANGE_MS[range.id];
     for (const p of preds) {
       const t = p.created_at_ms ?? toMs(p.created_at);
       if (p.kind !== 'forecast' && t != null && t >= from && typeof p.score === 'number') out.push({ x: t, y: p.score });

@@ -1,0 +1,41 @@
+# Builds the dashboard and embeds it: run by the fs_dashboard_assets custom command as
+#   cmake -DNPM=... -DNODE=... -DSRC=<dashboard/> -DBIN=<build dir> -DOUT=<.cc> -P build.cmake
+# npm ci only when node_modules is missing or older than package-lock.json; a lock serialises build
+# trees that share the source folder. If npm fails, the binary is built without the dashboard (the
+# status page at / stays) and a warning says why.
+file(LOCK "${SRC}/.build.lock" GUARD PROCESS TIMEOUT 900)
+
+set(ok TRUE)
+set(stamp "${SRC}/node_modules/.package-lock.json")
+set(need_ci FALSE)
+if(NOT EXISTS "${stamp}")
+  set(need_ci TRUE)
+elseif("${SRC}/package-lock.json" IS_NEWER_THAN "${stamp}")
+  set(need_ci TRUE)
+endif()
+if(need_ci)
+  message(STATUS "dashboard: npm ci")
+  execute_process(COMMAND "${NPM}" ci --no-audit --no-fund WORKING_DIRECTORY "${SRC}" RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    set(ok FALSE)
+    message(WARNING "dashboard: npm ci failed (${rc}); building without the dashboard")
+  endif()
+endif()
+if(ok)
+  execute_process(COMMAND "${NPM}" run build --silent -- --outDir "${BIN}/dist" --emptyOutDir --logLevel warn
+                  WORKING_DIRECTORY "${SRC}" RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    set(ok FALSE)
+    message(WARNING "dashboard: npm run build failed (${rc}); building without the dashboard")
+  endif()
+endif()
+if(ok)
+  execute_process(COMMAND "${NODE}" "${SRC}/scripts/embed.mjs" "${BIN}/dist" "${OUT}" RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    set(ok FALSE)
+    message(WARNING "dashboard: embedding failed (${rc}); building without the dashboard")
+  endif()
+endif()
+if(NOT ok)
+  configure_file("${SRC}/empty_assets.cc.in" "${OUT}" COPYONLY)
+endif()
