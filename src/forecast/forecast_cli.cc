@@ -65,6 +65,10 @@ int main(int argc, char** argv) {
   double max_gap = fc::ForecastOptions{}.max_gap_fraction;
   app.add_option("--max-gap-fraction", max_gap, "refuse when more grid buckets than this are empty")
       ->check(CLI::Range(0.0, 0.99));
+  fc::ForecastOptions defaults;
+  size_t hw_max_points = defaults.hw_max_points, prophet_max_points = defaults.prophet_max_points;
+  app.add_option("--hw-max-points", hw_max_points, "Holt-Winters fits the last this many points (>= 3 periods)");
+  app.add_option("--prophet-max-points", prophet_max_points, "Prophet-style fits at most this many rows");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -110,6 +114,8 @@ int main(int argc, char** argv) {
 
   fc::ForecastOptions o;
   o.max_gap_fraction = max_gap;
+  o.hw_max_points = hw_max_points;
+  o.prophet_max_points = prophet_max_points;
   if (!step_text.empty()) {
     auto d = fs::ParseDuration(step_text);
     if (!d.ok() || *d <= 0) return Fail("bad --step " + step_text);

@@ -5,10 +5,12 @@
 // changepoint_prior_scale), Fourier coefficients ~ N(0, seasonality_prior_scale), k, m ~ N(0, 5), and the
 // noise sd sigma is estimated jointly. The L1 part is solved by iteratively reweighted ridge on the normal
 // equations (Eigen LDLT of a p x p system, p ~ 45), alternating with sigma = rms residual.
+// Long histories are fitted on every k-th point (k coprime with the seasonal periods), weighted by k.
 // Uncertainty as Prophet's predictive samples: future changepoints from a Poisson process with the
 // history's changepoint rate, deltas ~ Laplace(0, mean |delta|), plus Gaussian noise sigma.
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include <Eigen/Dense>
 
@@ -224,8 +226,17 @@ Result<std::unique_ptr<Model>> FitProphet(const Series& s, const ForecastOptions
   // Design matrix, built once; the normal equations work on its Gram matrix. Long histories are
   // decimated to at most prophet_max_points rows (every k-th point, always the last), each row weighted
   // by n/rows so the balance between likelihood and priors stays that of the full series.
-  const size_t stride = std::max<size_t>(1, (n + std::max<size_t>(o.prophet_max_points, 16) - 1) /
-                                                std::max<size_t>(o.prophet_max_points, 16));
+  // The stride is coprime with every seasonal period (in steps), so the kept rows still visit every
+  // phase of each cycle (a stride of 4 on hourly data would see 6 phases of a day, too few for order 6).
+  size_t stride = std::max<size_t>(1, (n + std::max<size_t>(o.prophet_max_points, 16) - 1) /
+                                          std::max<size_t>(o.prophet_max_points, 16));
+  auto coprime = [&](size_t k) {
+    for (const auto& se : f.seasonal) {
+      if (std::gcd(k, static_cast<size_t>(se.period_ns / s.step)) != 1) return false;
+    }
+    return true;
+  };
+  while (stride > 1 && !coprime(stride)) ++stride;
   std::vector<size_t> rows;
   for (size_t i = (n - 1) % stride; i < n; i += stride) rows.push_back(i);
   const double w = static_cast<double>(n) / static_cast<double>(rows.size());

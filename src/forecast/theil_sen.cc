@@ -105,21 +105,24 @@ Result<std::unique_ptr<Model>> FitTheilSen(const Series& s, const ForecastOption
   double b = Median(std::move(slopes));
   std::vector<double> r(n);
   for (size_t i = 0; i < n; ++i) r[i] = s.y[i] - b * static_cast<double>(i);
-  // The slope comes from the whole history, the intercept from its recent part (the last 10 %, at least
+  // The slope comes from the whole history, the intercept from its recent part (the last 5 %, at least
   // 30 points): after a level shift the line continues from where the series is now, as predict_linear
-  // over a window would.
-  const size_t recent = std::min(n, std::max<size_t>(30, n / 10));
+  // over a recent window would.
+  const size_t recent = std::min(n, std::max<size_t>(30, n / 20));
   double a = Median(std::vector<double>(r.end() - static_cast<std::ptrdiff_t>(recent), r.end()));
   for (size_t i = 0; i < n; ++i) r[i] -= a;
 
-  // Robust residual scale and lag-1 autocorrelation (for the effective sample size).
-  std::vector<double> absr(n);
-  for (size_t i = 0; i < n; ++i) absr[i] = std::fabs(r[i]);
+  // Noise around the line: scale, lag-1 autocorrelation (for effective sample sizes) and quantiles, from
+  // the recent part of the history (at least 200 points), which a level shift further back leaves alone.
+  const size_t nw = std::min(n, std::max<size_t>(recent, 200));
+  std::span<const double> w(r.data() + (n - nw), nw);
+  std::vector<double> absr(nw);
+  for (size_t i = 0; i < nw; ++i) absr[i] = std::fabs(w[i]);
   double sigma = 1.4826 * Median(absr);
   double var = 0, cov = 0;
-  for (size_t i = 0; i < n; ++i) var += r[i] * r[i];
-  for (size_t i = 1; i < n; ++i) cov += r[i] * r[i - 1];
-  if (!(sigma > 0)) sigma = std::sqrt(var / static_cast<double>(n));
+  for (size_t i = 0; i < nw; ++i) var += w[i] * w[i];
+  for (size_t i = 1; i < nw; ++i) cov += w[i] * w[i - 1];
+  if (!(sigma > 0)) sigma = std::sqrt(var / static_cast<double>(nw));
   double rho = var > 0 ? std::clamp(cov / var, 0.0, 0.99) : 0.0;
   double shrink = (1 - rho) / (1 + rho);
   // The level is known where it was estimated (the centre of the recent window), from that window's
@@ -129,16 +132,16 @@ Result<std::unique_ptr<Model>> FitTheilSen(const Series& s, const ForecastOption
   double sxx = static_cast<double>(n) * (static_cast<double>(n) * n - 1) / 12.0;  // sum (i - mean i)^2
   double sxx_eff = sxx * std::max(shrink, 2.0 / static_cast<double>(n));
 
-  std::vector<double> tmp = r;
+  std::vector<double> tmp(w.begin(), w.end());
   double med = Median(tmp);
   double q10 = med - Quantile(tmp, 0.1);
   double q90 = Quantile(tmp, 0.9) - med;
-  // Keep at most 2000 residuals for the bootstrap (evenly spaced, so the memory per model is bounded).
+  // Bootstrap noise, centred on the line; at most 2000 residuals (evenly spaced) so a model stays small.
   std::vector<double> boot;
-  size_t keep = std::min<size_t>(n, 2000);
+  const size_t keep = std::min<size_t>(nw, 2000);
   boot.reserve(keep);
-  for (size_t k = 0; k < keep; ++k) boot.push_back(r[k * n / keep] - med);
-  auto m = std::make_unique<TheilSenModel>(a + med, b, xbar, n_eff, sxx_eff, sigma, std::max(q10, 0.0),
+  for (size_t k = 0; k < keep; ++k) boot.push_back(w[k * nw / keep] - med);
+  auto m = std::make_unique<TheilSenModel>(a, b, xbar, n_eff, sxx_eff, sigma, std::max(q10, 0.0),
                                            std::max(q90, 0.0), std::move(boot), s.t0, s.step);
   ModelAccess::SetCommon(*m, s);
   return std::unique_ptr<Model>(std::move(m));
