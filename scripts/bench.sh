@@ -25,6 +25,8 @@ echo "[peer] Isolation Forest vs scikit-learn: ROC-AUC on NAB realKnownCause" >&
 echo "[peer] Isolation Forest vs scikit-learn: ROC-AUC on the fleet simulator's scenarios" >&2
 /usr/bin/python3 bench/iforest_accuracy.py --sim --cli "$cli" --sim-tool "$build/src/models/iforest_sim_rows" --out "$out" \
   | tee "$out/iforest_accuracy_sim.txt"
+echo "[peer] forecasting vs Prophet on NAB's real series: MASE on held-out tails, fit time (venv under $build)" >&2
+/usr/bin/python3 bench/forecast_vs_prophet.py --build "$build" --out "$out" | tee "$out/forecast_vs_prophet.txt"
 echo "[store] bytes per sample on the simulator's mix, as serve writes it" >&2
 bench/store_bytes_per_sample.sh "$build/src/app/foresight" 50 | tee "$out/store_bytes_per_sample.txt"
 echo "results in $out/" >&2
