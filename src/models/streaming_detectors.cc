@@ -208,20 +208,34 @@ class KnnComponent : public Component {
 // catches level shifts and spikes to values never observed.
 class RangeComponent : public Component {
  public:
+  // window: rows of history the range covers (0: all of it); sliding min/max by monotonic deques.
+  explicit RangeComponent(size_t window = 0) : window_(window) {}
   double Raw(int64_t, double x) override {
     if (n_ < 2) return 0;
-    const double range = std::max(hi_ - lo_, 1e-9 + 1e-6 * std::abs(hi_));
-    return std::max({0.0, x - hi_, lo_ - x}) / range;
+    const double lo = window_ ? mins_.front().second : lo_;
+    const double hi = window_ ? maxs_.front().second : hi_;
+    const double range = std::max(hi - lo, 1e-9 + 1e-6 * std::abs(hi));
+    return std::max({0.0, x - hi, lo - x}) / range;
   }
   void Learn(int64_t, double x) override {
     lo_ = n_ ? std::min(lo_, x) : x;
     hi_ = n_ ? std::max(hi_, x) : x;
+    if (window_) {
+      while (!mins_.empty() && mins_.back().second >= x) mins_.pop_back();
+      mins_.emplace_back(n_, x);
+      while (!maxs_.empty() && maxs_.back().second <= x) maxs_.pop_back();
+      maxs_.emplace_back(n_, x);
+      while (mins_.front().first + window_ <= n_) mins_.pop_front();
+      while (maxs_.front().first + window_ <= n_) maxs_.pop_front();
+    }
     ++n_;
   }
 
  private:
+  size_t window_;
   double lo_ = 0, hi_ = 0;
   uint64_t n_ = 0;
+  std::deque<std::pair<uint64_t, double>> mins_, maxs_;
 };
 
 // Anomaly likelihood of a raw score (Numenta's recipe): how far the mean of the last `short` raw scores
@@ -311,6 +325,7 @@ class Ensemble : public StreamingDetector {
     if (parts & 8) parts_.push_back(std::make_unique<GaussianComponent>(std::max<size_t>(o.probation, 100)));
     // The range component is not a likelihood: any excursion beyond the seen range scores directly.
     range_gain_ = Param(o, "range_gain", 200);
+    range_ = RangeComponent(static_cast<size_t>(Param(o, "range_window", 0) * static_cast<double>(o.probation)));
     const size_t short_window = static_cast<size_t>(Param(o, "lik_short", 5));
     for (size_t i = 0; i < parts_.size(); ++i) lik_.emplace_back(window, short_window);
     hold_ = std::max<size_t>(static_cast<size_t>(Param(o, "hold", 0.2) * static_cast<double>(o.probation)), 1);
