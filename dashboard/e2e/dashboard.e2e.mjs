@@ -1,5 +1,6 @@
 // End to end in a real browser: Debian's Chromium driven by playwright-core against a real
-// `foresight serve --simulate 6 --inject cpu_runaway:api-1@now+15s/10m` on 127.0.0.1.
+// `foresight serve --simulate 6 --inject cpu_runaway:api-1@now+15s/10m` on 127.0.0.1 (plus a
+// memory leak on worker-1, which the forecast stage may turn into a forecast prediction with an ETA).
 // Checks: the overview lists every simulated entity (marked simulated) and shows the stream as live;
 // the entity page's charts hold data points (read from the Chart.js instances); the injected failure
 // appears as a prediction with attributions (and a countdown when it is a forecast); Confirm is stored
@@ -72,7 +73,7 @@ const logFd = openSync(join(out, 'server.log'), 'w');
 const server = spawn(binary, [
   'serve', '--simulate', '6', '--seed', '7', '--port', String(port), '--data-dir', join(dataDir, 'data'),
   '--warmup', '5m', '--retrain-interval', '6h', '--scenarios-per-hour', '0',
-  '--inject', 'cpu_runaway:api-1@now+15s/10m',
+  '--inject', 'cpu_runaway:api-1@now+15s/10m', '--inject', 'memory_leak:worker-1@now+5s/20m',
 ], { stdio: ['ignore', logFd, logFd] });
 let serverExited = false;
 server.on('exit', () => { serverExited = true; });
@@ -110,6 +111,8 @@ try {
   const simulated = (entities || []).filter((x) => x.simulated).map((x) => x.entity);
   const nav = await page.goto(`${base}/`, { waitUntil: 'load' });
   check('GET / serves the dashboard to a browser', nav.ok() && (nav.headers()['content-type'] || '').startsWith('text/html'));
+  const asApi = await fetch(`${base}/`, { headers: { Accept: 'application/json' } });
+  check('GET / still answers API clients with the status as JSON', asApi.ok && (await asApi.json()).data?.service === 'foresight');
   await page.waitForSelector('[data-testid="entity-row"]', { timeout: 15_000 });
   const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
   console.log(`info first-contentful-paint ${fcp == null ? 'n/a' : `${Math.round(fcp)} ms`}`);
@@ -149,6 +152,12 @@ try {
   if (!check('the injected cpu_runaway on api-1 becomes a prediction', !!pred, `after ${Math.round((Date.now() - t0) / 1000)} s`)) {
     throw new Error('no prediction');
   }
+  // The overview once the failure is predicted: api-1 has an open prediction.
+  await page.goto(`${base}/#/`);
+  const openShown = await waitFor(() => page.textContent('[data-testid="entity-row"][data-entity="api-1"] td:nth-child(5)').then((t) => Number(t) >= 1), 15_000, 300);
+  check('the overview counts the open prediction on api-1 (live)', !!openShown);
+  await page.screenshot({ path: join(out, 'overview-live.png'), fullPage: true });
+
   await page.goto(`${base}/#/predictions`);
   const card = await page.waitForSelector(`[data-testid="prediction"][data-id="${pred.id}"]`, { timeout: 15_000 }).catch(() => null);
   check('the prediction is listed on the predictions page', !!card);
@@ -218,7 +227,7 @@ try {
 
   if (updateDocs) {
     mkdirSync(docsImg, { recursive: true });
-    copyFileSync(join(out, 'overview.png'), join(docsImg, 'dashboard-overview.png'));
+    copyFileSync(join(out, 'overview-live.png'), join(docsImg, 'dashboard-overview.png'));
     copyFileSync(join(out, 'prediction.png'), join(docsImg, 'dashboard-prediction.png'));
     console.log(`info screenshots copied to ${docsImg}`);
   }
