@@ -107,6 +107,26 @@ Severity ForecastSeverity(const forecast::Crossing& c, TimestampNs now, const co
   return Severity::kInfo;
 }
 
+namespace {
+
+// Mean absolute error of m's median forecast against the held-out points (ht, hv).
+double HoldoutError(const forecast::Model& m, TimestampNs from, std::span<const TimestampNs> ht,
+                    std::span<const double> hv, int64_t step) {
+  if (ht.empty()) return std::numeric_limits<double>::infinity();
+  forecast::ForecastBand b = m.Predict(from, ht.back() - from + step, step);
+  double err = 0;
+  size_t n = 0;
+  for (size_t i = 0, j = 0; i < ht.size(); ++i) {
+    while (j < b.t.size() && b.t[j] < ht[i]) ++j;
+    if (j == b.t.size()) break;
+    err += std::fabs(b.p50[j] - hv[i]);
+    ++n;
+  }
+  return n ? err / static_cast<double>(n) : std::numeric_limits<double>::infinity();
+}
+
+}  // namespace
+
 LimitEvaluation EvaluateLimit(std::span<const TimestampNs> t, std::span<const double> v, double limit, Direction d,
                               bool counter, TimestampNs now, const ForecastStageOptions& o) {
   LimitEvaluation ev;
@@ -115,14 +135,64 @@ LimitEvaluation EvaluateLimit(std::span<const TimestampNs> t, std::span<const do
   forecast::ForecastOptions fo;
   fo.step_ns = o.settings.step_ns;
   fo.counter = counter;
+  // A leak shows as a trend change at the very end of the history; Prophet's default keeps changepoints
+  // out of the last 20 %, which would hide it for hours.
+  fo.changepoint_range = 0.98;
   auto fitted = forecast::FitBest(t, v, fo);
   if (!fitted.ok()) {
     ev.reason = fitted.status().message();
     return ev;
   }
   ev.model = std::shared_ptr<const forecast::Model>(std::move(*fitted));
+
+  // The full-history model is chosen by how well it forecast the past; a leak is a new regime that the
+  // past does not contain. So a robust linear trend over the recent window (as predict_linear does)
+  // competes with it on the last hour, held out: whichever forecast that hour better is used.
+  const int64_t window = o.trend_window_ns, holdout = o.trend_holdout_ns;
+  if (window > holdout && !t.empty() && t.back() - t.front() > window) {
+    const TimestampNs cut = t.back() - holdout;
+    const size_t recent_begin = std::lower_bound(t.begin(), t.end(), t.back() - window) - t.begin();
+    const size_t cut_at = std::upper_bound(t.begin(), t.end(), cut) - t.begin();
+    auto recent_full = forecast::Fit(forecast::Method::kTheilSen, t.subspan(recent_begin), v.subspan(recent_begin), fo);
+    auto recent_head = forecast::Fit(forecast::Method::kTheilSen, t.subspan(recent_begin, cut_at - recent_begin),
+                                     v.subspan(recent_begin, cut_at - recent_begin), fo);
+    auto history_head = forecast::FitBest(t.first(cut_at), v.first(cut_at), fo);
+    if (recent_full.ok() && recent_head.ok() && history_head.ok()) {
+      auto ht = t.subspan(cut_at);
+      auto hv = v.subspan(cut_at);
+      double e_recent = HoldoutError(**recent_head, t[cut_at - 1], ht, hv, fo.step_ns);
+      double e_history = HoldoutError(**history_head, t[cut_at - 1], ht, hv, fo.step_ns);
+      if (e_recent < e_history) ev.model = std::shared_ptr<const forecast::Model>(std::move(*recent_full));
+    }
+  }
   ev.current = ev.model->last_value();
   ev.crossing = forecast::TimeToCrossing(*ev.model, limit, d, now, o.settings.horizon_ns, o.settings.step_ns, o.paths);
+  if (!ev.crossing.already) {
+    // The ETA is when the expected level reaches the limit: the median forecast's crossing. Sample paths
+    // carry per-step noise, and the first passage of a noisy path comes early by a few noise widths,
+    // which the level does not. The interval is the wider of the paths' and the band's (P90 of the
+    // value crossing gives the earliest time, P10 the latest).
+    forecast::ForecastBand band = ev.model->Predict(now, o.settings.horizon_ns, o.settings.step_ns);
+    auto first = [&](const std::vector<double>& x) -> std::optional<TimestampNs> {
+      for (size_t i = 0; i < x.size(); ++i) {
+        if (d == Direction::kAbove ? x[i] >= limit : x[i] <= limit) return band.t[i];
+      }
+      return std::nullopt;
+    };
+    const auto mid = first(band.p50);
+    const auto early = first(d == Direction::kAbove ? band.p90 : band.p10);
+    const auto late = first(d == Direction::kAbove ? band.p10 : band.p90);
+    forecast::Crossing& c = ev.crossing;
+    c.p50 = mid;
+    if (early && (!c.p10 || *early < *c.p10)) c.p10 = early;
+    if (!late) {
+      c.p90.reset();  // the pessimistic bound never gets there within the horizon
+    } else if (c.p90 && *late > *c.p90) {
+      c.p90 = late;
+    }
+    if (c.p50 && c.p10 && *c.p10 > *c.p50) c.p10 = c.p50;
+    if (c.p50 && c.p90 && *c.p90 < *c.p50) c.p90 = c.p50;
+  }
   ev.severity = ForecastSeverity(ev.crossing, now, o.settings);
   ev.predicted = ev.crossing.already || ev.crossing.probability >= o.settings.min_probability;
   return ev;
