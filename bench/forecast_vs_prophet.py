@@ -6,8 +6,8 @@ fit on the head (Foresight: rolling-origin backtest of Theil-Sen, Holt-Winters, 
 the Prophet-style model, then the winner refitted; Prophet: its defaults, MAP fit) and forecast the tail.
 Accuracy: MASE = mean absolute error on the tail / in-sample mean absolute lag-1 difference of the head
 (the same scale for every forecaster, so ratios between them are exact); the last-value naive forecast is
-listed for context. Speed: wall-clock seconds of the fit alone (Prophet: Prophet().fit(); Foresight: the
-fit with its whole backtest), and their ratio.
+listed for context. Speed: seconds of the fit alone (Prophet: Prophet().fit(); Foresight: the fit with its
+whole backtest), wall clock and CPU (Prophet's CPU includes its cmdstan child process), and their ratios.
 
 The script creates a venv under the build dir (default build-bench/prophet-venv) and pip-installs prophet
 and matplotlib there (pip is for bench peers only), then re-runs itself inside it. Output: per-series and
@@ -74,6 +74,12 @@ def median_spacing(path):
     ts = pd.to_datetime(pd.read_csv(path)["timestamp"]).sort_values()
     d = ts.diff().dropna().dt.total_seconds()
     return float(d[d > 0].median())  # as the CLI: the median of the positive spacings
+
+
+def children_cpu():
+    import resource
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def mase(truth, pred, scale):
@@ -145,16 +151,18 @@ def main():
         ours_mase = mase(truth, ours["forecast"]["p50"], scale) if "forecast" in ours else float("nan")
 
         m = Prophet()
-        t0 = time.perf_counter()
+        t0, c0, k0 = time.perf_counter(), time.process_time(), children_cpu()
         m.fit(head.rename(columns={"value": "y"})[["ds", "y"]])
         p_fit = time.perf_counter() - t0
+        p_cpu = (time.process_time() - c0) + (children_cpu() - k0)  # Python plus the cmdstan child
         fc = m.predict(tail[["ds"]])
         p_mase = mase(truth, fc["yhat"].tolist(), scale)
         row = {"series": name, "points_head": len(head), "points_tail": n_test,
                "ours_method": ours.get("method"), "ours_error": ours.get("error"),
                "ours_gap_handling": ours.get("gap_handling"), "ours_refused_with": ours.get("refused_with"),
                "ours_mase": ours_mase, "ours_fit_s": ours.get("fit_seconds"),
-               "prophet_mase": p_mase, "prophet_fit_s": p_fit, "naive_mase": naive}
+               "ours_fit_cpu_s": ours.get("fit_cpu_seconds"),
+               "prophet_mase": p_mase, "prophet_fit_s": p_fit, "prophet_fit_cpu_s": p_cpu, "naive_mase": naive}
         rows.append(row)
         if "forecast" in ours and len(plots) < 6 and i % max(1, len(files) // 6) == 0:
             plots.append((name, head.tail(3 * n_test), tail, ours["forecast"], fc))
@@ -178,6 +186,10 @@ def main():
         "median_fit_s_ours": statistics.median(r["ours_fit_s"] for r in both) if both else None,
         "median_fit_s_prophet": statistics.median(r["prophet_fit_s"] for r in both) if both else None,
         "median_speedup": statistics.median(ratios) if ratios else None,
+        "median_speedup_cpu": statistics.median(r["prophet_fit_cpu_s"] / r["ours_fit_cpu_s"] for r in both
+                                                if r["ours_fit_cpu_s"]) if both else None,
+        "median_fit_cpu_s_ours": statistics.median(r["ours_fit_cpu_s"] for r in both) if both else None,
+        "median_fit_cpu_s_prophet": statistics.median(r["prophet_fit_cpu_s"] for r in both) if both else None,
         "total_speedup": (sum(r["prophet_fit_s"] for r in both) / sum(r["ours_fit_s"] for r in both)) if both else None,
         "methods_chosen": {k: sum(r["ours_method"] == k for r in both) for k in sorted({r["ours_method"] for r in both})},
         "holdout": args.holdout, "prophet_version": prophet_pkg.__version__,

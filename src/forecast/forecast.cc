@@ -221,11 +221,11 @@ Result<Grid> Prepare(std::span<const TimestampNs> t, std::span<const double> v, 
   return g;
 }
 
-Result<std::unique_ptr<Model>> FitMethod(Method m, const Series& s, const ForecastOptions& o) {
+Result<std::unique_ptr<Model>> FitMethod(Method m, const Series& s, const ForecastOptions& o, FitCarry* carry) {
   switch (m) {
     case Method::kTheilSen: return FitTheilSen(s, o);
-    case Method::kHoltWinters: return FitHoltWinters(s, o, false);
-    case Method::kHoltWintersDamped: return FitHoltWinters(s, o, true);
+    case Method::kHoltWinters: return FitHoltWinters(s, o, false, carry ? &carry->hw : nullptr);
+    case Method::kHoltWintersDamped: return FitHoltWinters(s, o, true, carry ? &carry->hw : nullptr);
     case Method::kProphet: return FitProphet(s, o);
   }
   return Status::InvalidArgument("unknown method");
@@ -267,12 +267,13 @@ BacktestPlan PlanBacktest(size_t n, int64_t step, const ForecastOptions& o) {
   return p;
 }
 
-double Backtest(Method m, const Grid& g, const BacktestPlan& plan, const ForecastOptions& o) {
+double Backtest(Method m, const Grid& g, const BacktestPlan& plan, const ForecastOptions& o,
+                internal::FitCarry* carry) {
   double total = 0;
   int used = 0;
-  for (size_t origin : plan.origins) {
+  for (size_t origin : plan.origins) {  // growing prefixes, so each fit can start from the previous one
     internal::Series train{g.t0, g.step, std::span<const double>(g.y).subspan(0, origin)};
-    auto model = internal::FitMethod(m, train, o);
+    auto model = internal::FitMethod(m, train, o, carry);
     if (!model.ok()) continue;
     size_t h = std::min(plan.horizon, g.y.size() - origin);
     std::vector<double> p50 =
@@ -306,13 +307,16 @@ Result<std::unique_ptr<Model>> FitBest(std::span<const TimestampNs> t, std::span
   FS_ASSIGN_OR_RETURN(Grid g, internal::Prepare(t, v, o));
   BacktestPlan plan = PlanBacktest(g.y.size(), g.step, o);
   // The lowest MASE wins; ties (and the no-backtest case) go to the earlier candidate.
-  std::vector<std::pair<double, Method>> ranked;
-  for (Method m : o.candidates) ranked.emplace_back(Backtest(m, g, plan, o), m);
+  std::vector<std::pair<double, size_t>> ranked;  // (MASE, index into candidates)
+  std::vector<internal::FitCarry> carry(o.candidates.size());
+  for (size_t i = 0; i < o.candidates.size(); ++i) {
+    ranked.emplace_back(Backtest(o.candidates[i], g, plan, o, &carry[i]), i);
+  }
   std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   internal::Series all{g.t0, g.step, g.y};
   Status last = Status::Internal("no candidate could be fitted");
-  for (const auto& [mase, m] : ranked) {
-    auto model = internal::FitMethod(m, all, o);
+  for (const auto& [mase, i] : ranked) {
+    auto model = internal::FitMethod(o.candidates[i], all, o, &carry[i]);
     if (!model.ok()) {
       last = model.status();
       continue;

@@ -23,7 +23,8 @@ struct Params {
   double alpha = 0.3, beta = 0.03, gamma = 0.1, phi = 1.0;
 };
 
-constexpr int kMaxParams = 4;
+static_assert(kHwMaxParams == 4);
+constexpr int kMaxParams = kHwMaxParams;
 using Vec = std::array<double, kMaxParams>;
 
 // Minimises f over the first `dim` coordinates of x (Nelder-Mead with the usual coefficients).
@@ -305,7 +306,8 @@ class HoltWintersModel final : public Model {
 
 }  // namespace
 
-Result<std::unique_ptr<Model>> FitHoltWinters(const Series& full, const ForecastOptions& o, bool damped) {
+Result<std::unique_ptr<Model>> FitHoltWinters(const Series& full, const ForecastOptions& o, bool damped,
+                                              HwWarmStart* warm) {
   if (full.y.size() < 8) return Status::FailedPrecondition("holt_winters needs at least 8 points");
   // The dominant usable seasonal period, if any is clearly present (strength > 0.1). A longer period
   // also contains the shorter one's profile (a week repeats the day), so it wins only when it explains
@@ -353,8 +355,21 @@ Result<std::unique_ptr<Model>> FitHoltWinters(const Series& full, const Forecast
   if (m) packed[dim++] = u0[2];
   if (damped) packed[dim++] = u0[3];
   auto f = [&](const Vec& x) { return objective(unpack(x)); };
-  Vec x = NelderMead(f, packed, dim, 1.0, 60 * dim + 60);
-  x = NelderMead(f, x, dim, 0.3, 40 * dim + 40);  // a restart escapes early collapse of the simplex
+  Vec x;
+  if (warm && warm->valid && warm->m == m && warm->dim == dim) {
+    // The previous fold's optimum on overlapping data: a small simplex around it suffices.
+    std::copy(warm->x, warm->x + kMaxParams, x.begin());
+    x = NelderMead(f, x, dim, 0.3, 40 * dim + 40);
+  } else {
+    x = NelderMead(f, packed, dim, 1.0, 60 * dim + 60);
+    x = NelderMead(f, x, dim, 0.3, 40 * dim + 40);  // a restart escapes early collapse of the simplex
+  }
+  if (warm) {
+    warm->valid = true;
+    warm->m = m;
+    warm->dim = dim;
+    std::copy(x.begin(), x.end(), warm->x);
+  }
   Params p = decode(unpack(x));
   int k = 2 + (m ? 1 : 0) + (damped ? 1 : 0);
   if (!damped) {

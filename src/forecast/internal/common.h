@@ -33,10 +33,26 @@ struct Series {
 // Cleans and resamples; the errors of FitBest.
 Result<Grid> Prepare(std::span<const TimestampNs> t, std::span<const double> v, const ForecastOptions& o);
 
+// Holt-Winters' optimum (unconstrained coordinates), carried from one backtest fold to the next and to
+// the final fit as the optimiser's starting point; used only when the seasonal period matches.
+inline constexpr int kHwMaxParams = 4;
+struct HwWarmStart {
+  bool valid = false;
+  size_t m = 0;
+  int dim = 0;
+  double x[kHwMaxParams] = {};
+};
+// What one method carries between its fits on growing prefixes of one series.
+struct FitCarry {
+  HwWarmStart hw;
+};
+
 Result<std::unique_ptr<Model>> FitTheilSen(const Series& s, const ForecastOptions& o);
-Result<std::unique_ptr<Model>> FitHoltWinters(const Series& s, const ForecastOptions& o, bool damped);
+Result<std::unique_ptr<Model>> FitHoltWinters(const Series& s, const ForecastOptions& o, bool damped,
+                                              HwWarmStart* warm = nullptr);
 Result<std::unique_ptr<Model>> FitProphet(const Series& s, const ForecastOptions& o);
-Result<std::unique_ptr<Model>> FitMethod(Method m, const Series& s, const ForecastOptions& o);
+Result<std::unique_ptr<Model>> FitMethod(Method m, const Series& s, const ForecastOptions& o,
+                                         FitCarry* carry = nullptr);
 
 struct ModelAccess {
   static void SetCommon(Model& m, const Series& s) {
