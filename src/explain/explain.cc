@@ -69,6 +69,7 @@ class TreeShapWalker {
     for (int i = 0; i < nq_; ++i) {
       t_[i] = q.t[nq_][i];
       w_[i] = q.w[nq_][i];
+      wc_[i] = w_[i] / (1 - t_[i]);
     }
   }
 
@@ -122,7 +123,18 @@ class TreeShapWalker {
         phi_[n.feature] += (hot - ratio) * s;
         continue;
       }
-      if (pos < 0) {
+      if (pos < 0 && hot == 0.0) {
+        // Cold new entry: factor = z (1 - t), so (o - z) G / factor = -G / (1 - t): no division.
+        const double z = ratio;
+        for (int i = 0; i < nq; ++i) fc[i] = f[i] * z * (1 - t_[i]);
+        feat_[k] = n.feature;
+        z_[k] = z;
+        o_[k] = 0;
+        Walk(child, fc, gc, k + 1);
+        double s = 0;
+        for (int i = 0; i < nq; ++i) s += wc_[i] * gc[i];
+        phi_[n.feature] -= s;
+      } else if (pos < 0) {
         const double z = ratio, o = hot;
         for (int i = 0; i < nq; ++i) {
           const double factor = z + (o - z) * t_[i];
@@ -163,7 +175,7 @@ class TreeShapWalker {
   const double* x_;
   double* phi_;
   int nq_ = 1;
-  double t_[kMaxNodes], w_[kMaxNodes];
+  double t_[kMaxNodes], w_[kMaxNodes], wc_[kMaxNodes];  // wc = w / (1 - t)
   double root_size_ = 1;
   double expected_ = 0;
   int32_t feat_[72];
