@@ -29,4 +29,7 @@ echo "[peer] forecasting vs Prophet on NAB's real series: MASE on held-out tails
 /usr/bin/python3 bench/forecast_vs_prophet.py --build "$build" --out "$out" | tee "$out/forecast_vs_prophet.txt"
 echo "[store] bytes per sample on the simulator's mix, as serve writes it" >&2
 bench/store_bytes_per_sample.sh "$build/src/app/foresight" 50 | tee "$out/store_bytes_per_sample.txt"
+echo "[peer] HTTP ingest vs InfluxDB 1.6: line protocol, batches of 5000, 4 writers, side by side" >&2
+/usr/bin/python3 bench/ingest_vs_influxdb.py --foresight "$build/src/app/foresight" --out "$out/ingest_vs_influxdb.json" \
+  | tee "$out/ingest_vs_influxdb.txt"
 echo "results in $out/" >&2

@@ -1,0 +1,101 @@
+// Ingest hot path on one core: InfluxDB line protocol decode + series lookup + streaming feature update,
+// the work Pipeline does per pushed sample (the store's append is measured by the storage benchmarks).
+// A Telegraf-like body of 5000 lines (250 hosts, 4-5 tags, 1-4 fields) without timestamps, so each
+// iteration is a new scrape 10 s later (default_ts) and every sample really updates its features.
+//   cmake --build build-bench --target ingest_features_bench && ./build-bench/src/ingest/ingest_features_bench
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "features/entity_features.h"
+#include "ingest/line_protocol.h"
+
+namespace foresight::ingest {
+namespace {
+
+constexpr int kLines = 5000;
+
+std::string MakeBody() {
+  std::string body;
+  for (int i = 0; i < kLines; ++i) {
+    std::string common = ",host=web-" + std::to_string(1000 + i % 250) + ".prod.example.com,region=us-east-" +
+                         std::to_string(1 + i % 2) + ",dc=use1-az" + std::to_string(1 + i % 3);
+    int line_of_host = i / 250;  // 20 lines per host: distinct series per host
+    switch (line_of_host % 5) {
+      case 0:
+        body += "cpu" + common + ",cpu=cpu" + std::to_string(line_of_host) + " usage_user=" + std::to_string(i % 97) +
+                ".25,usage_system=3.5,usage_idle=" + std::to_string(90 - i % 50) + ".125,usage_iowait=0.5";
+        break;
+      case 1:
+        body += "mem" + common + ",slot=" + std::to_string(line_of_host) + " used=" + std::to_string(4'000'000'000LL + i * 4096) +
+                "i,available=12000000000i,used_percent=" + std::to_string(i % 100) + ".5";
+        break;
+      case 2:
+        body += "disk" + common + ",device=nvme0n1p" + std::to_string(line_of_host) +
+                " used_percent=61.3,free=" + std::to_string(100'000'000'000LL - i) + "i,inodes_used=123456u";
+        break;
+      case 3:
+        body += "net" + common + ",interface=eth" + std::to_string(line_of_host) + " bytes_recv=" +
+                std::to_string(9'000'000'000LL + i * 1500) + "i,err_in=0i";
+        break;
+      default:
+        body += "system" + common + ",n=" + std::to_string(line_of_host) + " load1=" + std::to_string(i % 8) + ".07";
+        break;
+    }
+    body += '\n';
+  }
+  return body;
+}
+
+// The pipeline's resolve cache, reduced to what the feature update needs: label hash → (entity state,
+// feature key), labels compared on a hit as Pipeline::ResolveLocked does.
+struct Resolved {
+  Labels labels;
+  features::EntityFeatures* entity = nullptr;
+  std::string key;
+};
+
+void BM_LineProtocolDecodeAndFeatureUpdate(benchmark::State& state) {
+  const std::string body = MakeBody();
+  std::unordered_map<uint64_t, std::vector<Resolved>> cache;
+  std::unordered_map<std::string, std::unique_ptr<features::EntityFeatures>> entities;
+  std::vector<LabeledSample> out;
+  out.reserve(kLines * 4);
+  LineProtocolOptions options;
+  TimestampNs ts = 1'795'392'000LL * kNanosPerSecond;
+  size_t samples = 0;
+  for (auto _ : state) {
+    out.clear();
+    options.default_ts = ts;
+    DecodeResult r = DecodeLineProtocol(body, options, &out);
+    if (!r.ok()) state.SkipWithError(r.first_error->message.c_str());
+    for (const LabeledSample& s : out) {
+      auto& chain = cache[s.labels.Hash()];
+      Resolved* hit = nullptr;
+      for (auto& c : chain) {
+        if (c.labels == s.labels) hit = &c;
+      }
+      if (hit == nullptr) {
+        std::string entity = EntityOf(s.labels);
+        auto& e = entities[entity];
+        if (!e) e = std::make_unique<features::EntityFeatures>();
+        chain.push_back(Resolved{s.labels, e.get(), features::MetricKey(s.labels)});
+        hit = &chain.back();
+      }
+      hit->entity->Update(hit->key, s.ts_ns, s.value);
+    }
+    samples += r.samples;
+    ts += 10 * kNanosPerSecond;
+  }
+  state.counters["samples/s"] = benchmark::Counter(static_cast<double>(samples), benchmark::Counter::kIsRate);
+  state.counters["series"] = static_cast<double>(cache.size());
+}
+BENCHMARK(BM_LineProtocolDecodeAndFeatureUpdate)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace foresight::ingest
+
+BENCHMARK_MAIN();
