@@ -184,7 +184,7 @@ Result<SmdResult> RunSmd(const SmdOptions& o) {
     flat.reserve(train.size() * d);
     for (const auto& r : train) flat.insert(flat.end(), r.begin(), r.end());
     models::MetricDeviationOptions mo;
-    if (o.smooth > 0) mo.smooth = o.smooth;
+    if (o.ewma_alpha > 0) mo.ewma_alpha = o.ewma_alpha;
     FS_ASSIGN_OR_RETURN(auto model, models::MetricDeviationModel::Train(flat, d, mo));
     models::MetricDeviationModel::Scorer scorer(model);
     std::vector<double> scores(test.size());

@@ -20,7 +20,7 @@ struct SmdOptions {
   std::string out_dir;   // optional: per-machine scores CSV and summary.json
   std::string filter;    // machines whose name contains this
   double pa_k = 20;      // PA%K's K, in percent
-  size_t smooth = 0;     // 0: the detector's default
+  double ewma_alpha = 0;  // 0: the detector's default
 };
 
 struct F1 {

@@ -84,13 +84,10 @@ double MetricDeviationModel::Scorer::Update(std::span<const double> row, std::ve
   std::vector<double>& c = contributions ? *contributions : buf_;
   m_.Contributions(row, &c);
   const double s = m_.Combine(c);
-  last_.push_back(s);
-  sum_ += s;
-  if (last_.size() > std::max<size_t>(m_.options().smooth, 1)) {
-    sum_ -= last_.front();
-    last_.pop_front();
-  }
-  return sum_ / static_cast<double>(last_.size());
+  const double a = std::clamp(m_.options().ewma_alpha, 0.0, 1.0);
+  avg_ = first_ ? s : a * s + (1 - a) * avg_;
+  first_ = false;
+  return avg_;
 }
 
 }  // namespace foresight::models

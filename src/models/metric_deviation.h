@@ -3,11 +3,10 @@
 // metric's training mean and standard deviation (floored) from normal rows; a row's per-metric terms are
 // c_d = min(|x_d - mean_d| / scale_d, cap) and its score is the mean of the top_k largest terms. The terms
 // rank the metrics that drove the score (SMD interpretation HitRate). Streaming scoring is O(d) per row;
-// a causal moving average over the last `smooth` row scores (Scorer) turns point spikes into segment
-// evidence. Parameters chosen on SMD machines 1-2, 1-3, 2-1 (docs/RESULTS.md).
+// a causal exponential average of the row scores (Scorer, weight `ewma_alpha` on the newest) turns
+// point spikes into segment evidence. Parameters chosen on SMD machines 1-2, 1-3, 2-1 (docs/RESULTS.md).
 
 #include <cstddef>
-#include <deque>
 #include <span>
 #include <vector>
 
@@ -19,7 +18,7 @@ struct MetricDeviationOptions {
   double min_scale = 0.03;  // floor of a metric's scale (data min-max normalised to [0, 1])
   double cap = 50;          // per-metric deviation cap, in scales
   size_t top_k = 2;         // the row score is the mean of the top_k largest terms
-  size_t smooth = 10;       // causal moving average length of the row score (1 = none)
+  double ewma_alpha = 0.1;  // weight of the newest row score in the causal average (1 = none)
 };
 
 class MetricDeviationModel {
@@ -36,7 +35,7 @@ class MetricDeviationModel {
   size_t num_metrics() const { return centre_.size(); }
   const MetricDeviationOptions& options() const { return options_; }
 
-  // Streaming scorer: each row once, in order; the score is the mean of the last `smooth` row scores.
+  // Streaming scorer: each row once, in order; the score is the exponential average of the row scores.
   class Scorer {
    public:
     explicit Scorer(const MetricDeviationModel& m) : m_(m) {}
@@ -45,8 +44,8 @@ class MetricDeviationModel {
 
    private:
     const MetricDeviationModel& m_;
-    std::deque<double> last_;
-    double sum_ = 0;
+    bool first_ = true;
+    double avg_ = 0;
     std::vector<double> buf_;
   };
 

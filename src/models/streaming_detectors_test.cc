@@ -87,7 +87,7 @@ TEST(MetricDeviation, RanksTheDeviatingMetricAndSmoothsCausally) {
   std::vector<double> train(n * d);
   for (double& x : train) x = 0.5 + g(rng);
   MetricDeviationOptions mo;
-  mo.smooth = 4;
+  mo.ewma_alpha = 0.25;
   auto m = MetricDeviationModel::Train(train, d, mo);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   MetricDeviationModel::Scorer scorer(*m);
@@ -98,7 +98,7 @@ TEST(MetricDeviation, RanksTheDeviatingMetricAndSmoothsCausally) {
   EXPECT_GT(first, quiet);
   EXPECT_EQ(std::max_element(c.begin(), c.end()) - c.begin(), 3);
   EXPECT_NEAR(c[3], 9, 1.5);
-  // Smoothed over 4 rows: the raw score of the anomalous row is about 4.5 (top-2 mean), the average less.
+  // Exponentially averaged: the raw score of the anomalous row is about 4.5 (top-2 mean), the average less.
   EXPECT_LT(first, m->Score(row));
   EXPECT_FALSE(MetricDeviationModel::Train(std::vector<double>(5, 0), 2).ok());
   EXPECT_FALSE(MetricDeviationModel::Train({}, 0).ok());
