@@ -697,6 +697,8 @@ Result<json> ParseJson(std::string_view body) {
     return json::parse(body);
   } catch (const json::parse_error& e) {
     return Status::InvalidArgument("JSON: malformed at byte " + std::to_string(e.byte), e.what());
+  } catch (const json::exception& e) {  // e.g. out_of_range 406: a number literal that overflows a double
+    return Status::InvalidArgument("JSON: ", e.what());
   }
 }
 

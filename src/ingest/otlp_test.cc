@@ -127,6 +127,10 @@ TEST(OtlpTest, JsonShapeErrorsNameThePath) {
   auto bad = DecodeOtlpMetrics("{\"resourceMetrics\": [", OtlpEncoding::kJson, {}, &out);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("malformed"), std::string::npos);
+  // Found by otlp_json_fuzz: a number literal too large for a double is an error, not an exception.
+  auto huge = DecodeOtlpMetrics("[1e515511111111119]", OtlpEncoding::kJson, {}, &out);
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().code(), StatusCode::kInvalidArgument);
   auto pb = DecodeOtlpMetrics("\xff\xff\xff", OtlpEncoding::kProtobuf, {}, &out);
   ASSERT_FALSE(pb.ok());
   EXPECT_TRUE(out.empty());
