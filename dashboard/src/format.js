@@ -4,6 +4,7 @@ const dateTime = new Intl.DateTimeFormat(undefined, {
   year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit',
 });
 const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const shortDateTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 
 // A time from the API: Unix ms (number), an RFC 3339 string, or null. Returns ms or null.
@@ -16,6 +17,10 @@ export function toMs(v) {
 
 export function formatDateTime(ms) {
   return ms == null ? '—' : dateTime.format(new Date(ms));
+}
+
+export function formatShortDateTime(ms) {
+  return ms == null ? '' : shortDateTime.format(new Date(ms));
 }
 
 export function formatTime(ms) {

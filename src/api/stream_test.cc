@@ -279,6 +279,17 @@ TEST_F(StreamTest, StreamsAreBounded) {
   EXPECT_TRUE(d.ReadUntil(Has("event: hello"))) << d.raw();
 }
 
+TEST_F(StreamTest, ASubscriberOverItsByteBudgetIsDisconnected) {
+  StreamOptions so = Fast();
+  so.max_queued_bytes = 16;  // smaller than the hello frame: the channel overflows at once
+  Start(so);
+  SseClient c(server_->port());
+  ASSERT_TRUE(c.ReadUntil([&](const std::string&) { return c.eof(); })) << c.raw();
+  EXPECT_NE(c.raw().find("HTTP/1.1 200"), std::string::npos);
+  EXPECT_EQ(c.raw().find("event:"), std::string::npos) << c.raw();  // dropped, not queued
+  EXPECT_TRUE(WaitStreams(0));
+}
+
 TEST_F(StreamTest, HubShutdownSaysByeAndEndsTheConnection) {
   Start(Fast());
   SseClient c(server_->port());

@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import {
   Chart, LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend,
 } from 'chart.js';
-import { formatDateTime, formatTime } from '../format.js';
+import { formatDateTime, formatShortDateTime, formatTime } from '../format.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
 
@@ -36,7 +36,12 @@ export function LineChart({ datasets, label, height = 220, y2 = false, yMax }) {
           tooltip: { callbacks: { title: (items) => (items.length ? formatDateTime(items[0].parsed.x) : '') } },
         },
         scales: {
-          x: { type: 'linear', ticks: { color: text, maxTicksLimit: 8, callback: (v) => formatTime(v) }, grid: { color: grid } },
+          x: {
+            type: 'linear',
+            grid: { color: grid },
+            // Hours within a day; day and hour when the axis spans more than 20 hours.
+            ticks: { color: text, maxTicksLimit: 8, callback(v) { return this.max - this.min > 72e6 ? formatShortDateTime(v) : formatTime(v); } },
+          },
           y: { ticks: { color: text }, grid: { color: grid }, max: yMax },
           ...(y2 ? { y2: { position: 'right', min: 0, max: 1, ticks: { color: text }, grid: { drawOnChartArea: false }, title: { display: true, text: 'anomaly score', color: text } } } : {}),
         },
