@@ -79,6 +79,8 @@ class GaussianComponent : public Component {
 // Per time-of-week slot (hour of day, weekday/weekend): EW median and EW mean absolute deviation.
 class SeasonalComponent : public Component {
  public:
+  // mode: 0 hour of day x weekday/weekend (48 slots), 1 hour of day, 2 hour of week, 3 a single slot.
+  explicit SeasonalComponent(int mode = 0) : mode_(mode) {}
   double Raw(int64_t ts, double x) override {
     const Slot& s = slots_[SlotOf(ts)];
     if (s.n < 3 || global_n_ < 10) return 0;
@@ -112,14 +114,20 @@ class SeasonalComponent : public Component {
     double median = 0, mad = 0;
     uint64_t n = 0;
   };
-  static size_t SlotOf(int64_t ts) {
+  size_t SlotOf(int64_t ts) const {
     const int64_t sec = ts / 1'000'000;
     const int64_t day = (sec >= 0 ? sec : sec - 86399) / 86400;
     const int64_t hour = ((sec % 86400) + 86400) % 86400 / 3600;
     const int64_t wd = ((day + 4) % 7 + 7) % 7;  // 1970-01-01 was a Thursday (4); 0 = Sunday
-    return static_cast<size_t>(hour + 24 * (wd == 0 || wd == 6 ? 1 : 0));
+    switch (mode_) {
+      case 1: return static_cast<size_t>(hour);                // hour of day
+      case 2: return static_cast<size_t>(hour + 24 * wd);      // hour of week
+      case 3: return 0;                                        // no season: a robust level
+      default: return static_cast<size_t>(hour + 24 * (wd == 0 || wd == 6 ? 1 : 0));
+    }
   }
-  std::array<Slot, 48> slots_{};
+  int mode_ = 0;
+  std::array<Slot, 168> slots_{};
   double global_median_ = 0, global_mad_ = 0;
   uint64_t global_n_ = 0;
 };
@@ -315,7 +323,7 @@ class Ensemble : public StreamingDetector {
   explicit Ensemble(const StreamingOptions& o) : probation_(o.probation) {
     const size_t window = std::max<size_t>(static_cast<size_t>(Param(o, "lik_window", 6.0) * static_cast<double>(o.probation)), 100);
     const int parts = static_cast<int>(Param(o, "parts", 5));
-    if (parts & 1) parts_.push_back(std::make_unique<SeasonalComponent>());
+    if (parts & 1) parts_.push_back(std::make_unique<SeasonalComponent>(static_cast<int>(Param(o, "season", 0))));
     if (parts & 2) parts_.push_back(std::make_unique<ForecastComponent>());
     if (parts & 4) {
       parts_.push_back(std::make_unique<KnnComponent>(static_cast<size_t>(Param(o, "knn_L", 8)),
