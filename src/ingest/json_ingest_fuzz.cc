@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     o.max_fields = 2;
     o.max_value_bytes = 8;
   }
-  std::vector<LabeledSample> out;
+  std::vector<foresight::LabeledSample> out;
   if (data[0] & 2) {
     std::vector<Event> events;
     auto r = ParseJsonEvents(body, o, &events);
