@@ -364,6 +364,10 @@ void RegisterRoutes(Router& router, const ApiContext& ctx_in) {
     return Ok(ToJson(f), 201);
   });
 
+  router.Add("GET", "/api/v1/forecasts", [ctx](HttpRequest& req) {
+    return Ok(ctx->service->ForecastsJson(req.Query("entity")));
+  });
+
   router.Add("GET", "/api/v1/entities", [ctx](HttpRequest&) { return Ok(ctx->service->EntitiesJson()); });
 
   router.Add("GET", "/api/v1/models", [ctx](HttpRequest& req) {

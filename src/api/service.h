@@ -58,6 +58,8 @@ class ServiceBackend {
   virtual Result<nlohmann::json> ScenariosJson() const = 0;
   // Feedback was stored for a prediction: lets the models count it (precision implied by feedback).
   virtual void OnFeedback(const std::string& prediction_id, const std::string& verdict) = 0;
+  // GET /api/v1/forecasts[?entity=]: the latest forecast of every limited series (band, ETA, reason).
+  virtual nlohmann::json ForecastsJson(const std::string& entity) const { return nlohmann::json::array(); }
 };
 
 }  // namespace foresight::api

@@ -15,6 +15,7 @@
 #include "alerting/console_notifier.h"
 #include "api/http_server.h"
 #include "api/routes.h"
+#include "app/forecast_eval.h"
 #include "app/pipeline.h"
 #include "config/config.h"
 #include "core/clock.h"
@@ -124,6 +125,25 @@ PipelineOptions PipelineOptionsFrom(const config::Config& c) {
   return o;
 }
 
+// Forecasting: limit rules (config + built-in) and the action catalogue. Errors are configuration
+// errors (bad selector, unreadable or invalid actions file): the caller exits 2.
+Status AddForecasting(const config::Config& c, PipelineOptions* o) {
+  std::shared_ptr<const ActionCatalog> actions;
+  if (!c.forecast.actions_file.empty()) {
+    auto loaded = ActionCatalog::LoadWithDefaults(c.forecast.actions_file);
+    if (!loaded.ok()) return loaded.status().WithContext("forecast.actions_file");
+    actions = std::make_shared<const ActionCatalog>(std::move(*loaded));
+  }
+  o->actions = actions;
+  FS_ASSIGN_OR_RETURN(std::vector<LimitRule> rules, BuildLimitRules(c.limits, c.forecast.host_limits));
+  ForecastStageOptions fo;
+  fo.settings = c.forecast;
+  fo.limits = std::move(rules);
+  fo.actions = actions;
+  o->forecast = std::move(fo);
+  return Status::Ok();
+}
+
 // Blocks SIGINT/SIGTERM in every thread (so the workers never see them) and returns the set to wait on.
 sigset_t BlockStopSignals() {
   sigset_t set;
@@ -197,13 +217,18 @@ int Serve(const ServeFlags& flags) {
   aopts.min_severity = cfg.alerting.min_severity;
   alerting::AlertManager alerts(aopts, **records, clock, std::move(notifiers), &metrics);
 
+  PipelineOptions popts = PipelineOptionsFrom(cfg);
+  if (Status st = AddForecasting(cfg, &popts); !st.ok()) {
+    std::cerr << "foresight: " << st.ToString() << "\n";
+    return kExitUsage;
+  }
   if (!cfg.ingest.syslog_listen.empty()) {
     if (auto a = ingest::ParseListenAddress(cfg.ingest.syslog_listen); !a.ok()) {
       std::cerr << "foresight: ingest.syslog_listen: " << a.status().message() << "\n";
       return kExitUsage;
     }
   }
-  Pipeline pipeline(PipelineOptionsFrom(cfg), clock, **tsdb, **records, alerts, metrics);
+  Pipeline pipeline(std::move(popts), clock, **tsdb, **records, alerts, metrics);
   api::Router router;
   api::ApiContext ctx;
   ctx.samples = tsdb->get();
@@ -435,6 +460,30 @@ int Main(int argc, char** argv) {
   simulate->add_option("--scenarios-per-hour", mf.scenarios_per_hour, "Scheduled failures per hour across the fleet");
   simulate->add_flag("--ground-truth", mf.ground_truth, "Print the scenarios' ground truth as JSON instead of samples");
 
+  // `foresight eval forecast`: time to failure on the simulator's exhaustion scenarios (app/forecast_eval.h).
+  CLI::App* eval_cmd = nullptr;
+  try {
+    eval_cmd = app.get_subcommand("eval");
+  } catch (const CLI::OptionNotFound&) {
+    eval_cmd = app.add_subcommand("eval", "Measure accuracy on labelled data.");
+  }
+  ForecastEvalOptions fe;
+  std::string fe_every = "10m", fe_history = "3d", fe_step = "1m", fe_horizon = "1d";
+  bool fe_quick = false;
+  CLI::App* eval_forecast = eval_cmd->add_subcommand(
+      "forecast", "Time-to-failure accuracy on the simulator's leaks and fills with known failure times: ETA error, lead "
+                  "time, false warnings per entity-week (docs/RESULTS.md).");
+  eval_forecast->add_option("--hosts", fe.hosts, "Simulated entities (default 8)")->check(CLI::Range(4, 1000));
+  eval_forecast->add_option("--seed", fe.seed, "Simulator seed (default 42)");
+  eval_forecast->add_option("--out", fe.out_dir, "Write summary.md and evaluations.json here");
+  eval_forecast->add_option("--every", fe_every, "Evaluation cadence during a scenario (default 10m)");
+  eval_forecast->add_option("--normal-days", fe.normal_days, "Days of normal operation for false warnings (default 7)")
+      ->check(CLI::Range(0, 365));
+  eval_forecast->add_option("--history", fe_history, "History per fit (forecast.history, default 3d)");
+  eval_forecast->add_option("--step", fe_step, "Fit grid (forecast.step, default 1m)");
+  eval_forecast->add_option("--horizon", fe_horizon, "Horizon (forecast.horizon, default 1d)");
+  eval_forecast->add_flag("--quick", fe_quick, "One entity per kind, ramps 6 h and 12 h, 2 normal days (a smoke run)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -449,6 +498,27 @@ int Main(int argc, char** argv) {
   }
   if (serve->parsed()) return Serve(sf);
   if (simulate->parsed()) return Simulate(mf);
+  if (eval_forecast->parsed()) {
+    config::Config defaults;
+    fe.stage.settings = defaults.forecast;
+    for (auto [text, dst, flag] : {std::tuple{&fe_every, &fe.eval_every_ns, "--every"},
+                                   std::tuple{&fe_history, &fe.stage.settings.history_ns, "--history"},
+                                   std::tuple{&fe_step, &fe.stage.settings.step_ns, "--step"},
+                                   std::tuple{&fe_horizon, &fe.stage.settings.horizon_ns, "--horizon"}}) {
+      auto d = ParseDuration(*text);
+      if (!d.ok() || *d <= 0) {
+        std::cerr << "foresight eval forecast: " << flag << ": invalid duration \"" << *text << "\"\n";
+        return kExitUsage;
+      }
+      *dst = *d;
+    }
+    if (fe_quick) {
+      fe.entities_per_kind = 1;
+      fe.ramps_ns = {6 * 3600 * kNanosPerSecond, 12 * 3600 * kNanosPerSecond};
+      fe.normal_days = 2;
+    }
+    return RunForecastEval(fe);
+  }
   if (eval_exit >= 0) return eval_exit;
   return kExitUsage;
 }

@@ -1,5 +1,8 @@
 #include "app/pipeline.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -241,6 +244,10 @@ Status Pipeline::Start() {
   }
   threads_.emplace_back([this](std::stop_token st) { CollectLoop(st); });
   threads_.emplace_back([this](std::stop_token st) { TrainLoop(st); });
+  if (options_.forecast && options_.forecast->settings.enabled && !options_.forecast->limits.empty()) {
+    forecast_ = std::make_unique<ForecastStage>(*options_.forecast, clock_, samples_, records_, alerts_, metrics_);
+    threads_.emplace_back([this](std::stop_token st) { ForecastLoop(st); });
+  }
   if (scraper_) threads_.emplace_back([this](std::stop_token st) { ScrapeLoop(st); });
   return Status::Ok();
 }
@@ -626,7 +633,7 @@ void Pipeline::ScoreEntity(EntityState& e, TimestampNs tick) {
         p.score = std::max(p.score, score);
         p.severity = std::max(p.severity, sev);
         DescribeAnomaly(*model, deviation.get(), e.row, deviation_led, &p);
-        p.actions = ActionsFor(p.resource);
+        p.actions = (options_.actions ? *options_.actions : ActionCatalog::Default()).For(p.resource, "anomaly");
       }
       p.updated_at = tick;
       if (fresh || escalated || tick - e.open_written_at >= 15 * kNanosPerSecond) {
@@ -684,6 +691,22 @@ void Pipeline::TrainLoop(std::stop_token stop) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
+}
+
+void Pipeline::ForecastLoop(std::stop_token stop) {
+  // Forecasting is background work: a lower priority keeps it from delaying collection and scoring.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+  while (!stop.stop_requested()) {
+    forecast_->RunOnce();
+    auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(options_.forecast->settings.interval_ns);
+    while (!stop.stop_requested() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+json Pipeline::ForecastsJson(const std::string& entity) const {
+  return forecast_ ? forecast_->ForecastsJson(entity) : json::array();
 }
 
 void Pipeline::TrainDueEntities() {
@@ -878,6 +901,8 @@ json Pipeline::StatusJson() const {
 
 json Pipeline::EntitiesJson() const {
   json out = json::array();
+  std::map<std::string, ForecastStage::EntitySummary> forecasts;
+  if (forecast_) forecasts = forecast_->Summaries();
   std::lock_guard lock(entities_mu_);
   for (const auto& [name, e] : entities_) {
     std::string health = !e->model ? "learning"
@@ -891,7 +916,14 @@ json Pipeline::EntitiesJson() const {
               {"series", e->series.size()},
               {"model", e->model ? json{{"name", e->model_ref.name}, {"version", e->model_ref.version}} : json(nullptr)},
               {"open_prediction", e->open ? json(e->open->id) : json(nullptr)},
+              {"open_forecasts", 0},
+              {"soonest_eta", nullptr},
               {"last_seen", e->last_ts ? json(FormatRfc3339(e->last_ts)) : json(nullptr)}};
+    if (auto f = forecasts.find(name); f != forecasts.end()) {
+      j["open_forecasts"] = f->second.open;
+      if (f->second.soonest_eta) j["soonest_eta"] = FormatRfc3339(*f->second.soonest_eta);
+      if (f->second.soonest_eta) j["soonest_eta_ms"] = *f->second.soonest_eta / kNanosPerMilli;
+    }
     out.push_back(std::move(j));
   }
   return out;

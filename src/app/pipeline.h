@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "api/service.h"
+#include "app/forecast_stage.h"
 #include "core/bounded_queue.h"
 #include "core/clock.h"
 #include "core/records.h"
@@ -75,7 +76,9 @@ struct PipelineOptions {
   // Logs and events → series, syslog listener (log_events.interval_ns is taken from collect_interval_ns).
   ingest::LogEventOptions log_events;
   int calm_ticks_to_close = 30;
-  int min_anomalous_ticks = 3;            // ticks at warning or above before a prediction opens           // ticks below warning before a prediction closes
+  int min_anomalous_ticks = 3;            // ticks at warning or above before a prediction opens
+  std::optional<ForecastStageOptions> forecast;  // unset or no limits: no forecast stage
+  std::shared_ptr<const ActionCatalog> actions;  // null: the built-in catalogue
 };
 
 class Pipeline final : public api::ServiceBackend {
@@ -106,6 +109,7 @@ class Pipeline final : public api::ServiceBackend {
   Result<nlohmann::json> InjectScenario(const nlohmann::json& request) override;
   Result<nlohmann::json> ScenariosJson() const override;
   void OnFeedback(const std::string& prediction_id, const std::string& verdict) override;
+  nlohmann::json ForecastsJson(const std::string& entity) const override;
 
   // Trains every entity that is due now, synchronously (the train thread's loop body).
   void TrainDueEntities();
@@ -132,6 +136,7 @@ class Pipeline final : public api::ServiceBackend {
   void ScrapeLoop(std::stop_token stop);
   void PredictLoop(std::stop_token stop);
   void TrainLoop(std::stop_token stop);
+  void ForecastLoop(std::stop_token stop);
   void Process(const Batch& batch);
   void ScoreEntity(EntityState& e, TimestampNs tick);
   void StoreScores(const std::vector<EntityState*>& touched, TimestampNs tick);
@@ -150,6 +155,7 @@ class Pipeline final : public api::ServiceBackend {
   std::unique_ptr<ingest::FleetSimulator> sim_;
   std::unique_ptr<ingest::ScrapeCollector> scraper_;  // used only by the scrape thread
   std::unique_ptr<ingest::LogEventService> log_events_;  // logs/events counted, flushed every interval
+  std::unique_ptr<ForecastStage> forecast_;          // RunOnce only on the forecast thread
   std::mutex collect_mu_;        // one collection at a time (thread or POST /collect); guards series_
   // Resolve cache by Labels::Hash(); entries keep their labels so a hash collision is a miss, not a merge.
   std::unordered_map<uint64_t, std::vector<std::pair<Labels, SeriesMeta>>> series_;
