@@ -56,7 +56,8 @@ struct ForecastOptions {
   int other_fourier_order = 4;            // any other configured period
   size_t prophet_max_points = 2000;       // longer histories are fitted on every k-th point (weighted)
 
-  // Holt-Winters: parameters and state from the last max(hw_max_points, 6 seasonal periods) points.
+  // Holt-Winters: parameters and state from the last max(hw_max_points, 6 seasonal periods) points
+  // (at most max(3 periods, 4000) points for long periods).
   size_t hw_max_points = 1000;
 
   // Theil-Sen: above this many pairs, the median is taken over a deterministic random sample of pairs.

@@ -319,10 +319,11 @@ Result<std::unique_ptr<Model>> FitHoltWinters(const Series& full, const Forecast
     if (m == 0 ? strength > best : strength > 1.1 * best + 0.02) best = strength, m = static_cast<size_t>(p);
   }
   // The smoothing forgets old history exponentially, so parameters and state come from the most recent
-  // max(hw_max_points, 6 seasons) points: long histories cost no more than that (the seasonal profile
-  // needs several cycles to settle; 3 made NAB's nyc_taxi forecast 2.6x worse than 6).
+  // hw_max_points, or 6 seasons (the seasonal profile needs several cycles to settle; 3 made NAB's
+  // nyc_taxi forecast 2.6x worse than 6), but no more than max(3 seasons, 4000) points for long periods.
   Series s = full;
-  const size_t n = std::min(full.y.size(), std::max(o.hw_max_points, 6 * m));
+  const size_t window = std::max(o.hw_max_points, std::min(6 * m, std::max<size_t>(3 * m, 4000)));
+  const size_t n = std::min(full.y.size(), window);
   if (n < full.y.size()) {
     size_t skip = full.y.size() - n;
     s.t0 = full.time(skip);
