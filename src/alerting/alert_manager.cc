@@ -1,5 +1,7 @@
 #include "alerting/alert_manager.h"
 
+#include <nlohmann/json.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -75,6 +77,17 @@ AlertManager::AlertManager(AlertManagerOptions options, storage::RecordStore& st
 AlertManager::~AlertManager() { Stop(); }
 
 std::string AlertManager::BuildMessage(const Prediction& p, TimestampNs now) {
+  // Forecasts carry their own headline ("db-1 likely to hit its db_connections limit (100) in 3 h ..."):
+  // the alert reads headline, why, what to do.
+  if (p.kind == "forecast") {
+    auto details = nlohmann::json::parse(p.details_json.empty() ? std::string("{}") : p.details_json, nullptr, false);
+    if (details.is_object() && details.contains("headline") && details["headline"].is_string()) {
+      std::string msg = details["headline"].get<std::string>() + ".";
+      if (!p.evidence.empty()) msg += " Why: " + p.evidence + (p.evidence.back() == '.' ? "" : ".");
+      if (!p.actions.empty()) msg += " Do: " + p.actions.front() + (p.actions.front().ends_with('.') ? "" : ".");
+      return msg;
+    }
+  }
   std::string msg = p.entity + ": ";
   if (p.kind == "forecast") {
     msg += "forecast: " + (p.resource.empty() ? std::string("a resource") : p.resource) + " will cross its limit";

@@ -247,6 +247,20 @@ TEST_F(AlertManagerTest, MessageNamesEntityWhatScoreTopThreeActionAndEta) {
   EXPECT_EQ(AlertManager::BuildMessage(q, now), "db-1: anomaly (score 0.70, warning). Limit reached.");
 }
 
+TEST_F(AlertManagerTest, ForecastWithHeadlineReadsWhatWhenWhyAndDo) {
+  const TimestampNs now = clock_.NowNs();
+  Prediction p = Pred("db-1", 0.83, Severity::kWarning, "db_connections");
+  p.kind = "forecast";
+  p.details_json = R"({"headline":"db-1 likely to hit its db_connections limit (100) in 3 h 10 m (80%: 2 h 20 m - 4 h 5 m)"})";
+  p.evidence = "db_connections at 64 (limit 100), trend +11/h";
+  p.actions = {"List sessions by state", "Raise max_connections"};
+  EXPECT_EQ(AlertManager::BuildMessage(p, now),
+            "db-1 likely to hit its db_connections limit (100) in 3 h 10 m (80%: 2 h 20 m - 4 h 5 m). "
+            "Why: db_connections at 64 (limit 100), trend +11/h. Do: List sessions by state.");
+  p.details_json = "not json";  // falls back to the generic form
+  EXPECT_EQ(AlertManager::BuildMessage(p, now).rfind("db-1: forecast: db_connections will cross its limit", 0), 0u);
+}
+
 TEST_F(AlertManagerTest, SilencedEntityStoresSilencedAlertsWithoutNotifying) {
   auto m = Make({.cooldown_ns = kMinute});
   const TimestampNs until = clock_.NowNs() + 30 * kMinute;
