@@ -251,7 +251,7 @@ TEST_F(AlertManagerTest, ForecastWithHeadlineReadsWhatWhenWhyAndDo) {
   const TimestampNs now = clock_.NowNs();
   Prediction p = Pred("db-1", 0.83, Severity::kWarning, "db_connections");
   p.kind = "forecast";
-  p.details_json = R"({"headline":"db-1 likely to hit its db_connections limit (100) in 3 h 10 m (80%: 2 h 20 m - 4 h 5 m)"})";
+  p.details_json = R"j({"headline":"db-1 likely to hit its db_connections limit (100) in 3 h 10 m (80%: 2 h 20 m - 4 h 5 m)"})j";
   p.evidence = "db_connections at 64 (limit 100), trend +11/h";
   p.actions = {"List sessions by state", "Raise max_connections"};
   EXPECT_EQ(AlertManager::BuildMessage(p, now),
