@@ -158,6 +158,7 @@ void AddEvalCommands(CLI::App& app, int& exit_code) {
   smd->add_option("--data", sf->data_dir, "SMD root (train/, test/, test_label/, interpretation_label/)")->required();
   smd->add_option("--out", sf->out_dir, "Also write per-machine scores and a JSON summary here");
   smd->add_option("--machines", sf->filter, "Only machines whose name contains this");
+  smd->add_option("--attribution", sf->attribution, "Attributions for HitRate: deviation (per-metric |z|, default) or treeshap (Isolation Forest + TreeSHAP)");
   smd->callback([sf, &exit_code] {
     auto r = RunSmd(*sf);
     if (!r.ok()) {

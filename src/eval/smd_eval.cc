@@ -12,6 +12,8 @@
 #include <limits>
 #include <numeric>
 
+#include "explain/explain.h"
+#include "models/isolation_forest.h"
 #include "models/metric_deviation.h"
 
 namespace foresight::eval {
@@ -165,6 +167,9 @@ Result<SmdResult> RunSmd(const SmdOptions& o) {
     }
   }
   std::sort(machines.begin(), machines.end());
+  if (o.attribution != "deviation" && o.attribution != "treeshap") {
+    return Status::InvalidArgument("--attribution", "expected deviation or treeshap, got " + o.attribution);
+  }
   if (machines.empty()) return Status::InvalidArgument(o.data_dir, "no machine matches");
   const auto t0 = std::chrono::steady_clock::now();
   SmdResult result;
@@ -203,8 +208,16 @@ Result<SmdResult> RunSmd(const SmdOptions& o) {
     r.point_adjusted = BestAdjustedF1(scores, labels, -1);
     r.pa_k = BestAdjustedF1(scores, labels, o.pa_k);
     double h100 = 0, h150 = 0;
+    models::IsolationForestPtr forest;
+    if (o.attribution == "treeshap" && !segments.empty()) {
+      models::IsolationForestOptions fo;
+      FS_ASSIGN_OR_RETURN(forest, models::IsolationForestModel::Train(flat, d, {}, fo));
+    }
     for (const Segment& s : segments) {
       if (s.dims.empty() || s.start >= s.end || s.end > test.size()) continue;
+      if (forest) {
+        for (size_t t = s.start; t < s.end; ++t) contrib[t] = explain::TreeShap(*forest, test[t]).contributions;
+      }
       std::vector<double> peak(d, -std::numeric_limits<double>::infinity());
       for (size_t t = s.start; t < s.end; ++t) {
         for (size_t j = 0; j < d; ++j) peak[j] = std::max(peak[j], contrib[t][j]);
