@@ -329,6 +329,15 @@ Result<std::unique_ptr<Model>> FitBest(std::span<const TimestampNs> t, std::span
 
 Crossing TimeToCrossing(const Model& m, double limit, Direction d, TimestampNs now, int64_t horizon_ns,
                         int64_t step_ns, int paths, uint64_t seed) {
+  CrossingOptions co;
+  co.paths = paths;
+  co.seed = seed;
+  return TimeToCrossing(m, limit, d, now, horizon_ns, step_ns, co);
+}
+
+Crossing TimeToCrossing(const Model& m, double limit, Direction d, TimestampNs now, int64_t horizon_ns,
+                        int64_t step_ns, const CrossingOptions& co) {
+  const int paths = co.paths;
   Crossing c;
   auto past = [&](double x) { return d == Direction::kAbove ? x >= limit : x <= limit; };
   if (past(m.last_value())) {
@@ -339,7 +348,8 @@ Crossing TimeToCrossing(const Model& m, double limit, Direction d, TimestampNs n
   }
   if (step_ns <= 0) step_ns = m.step_ns();
   if (paths <= 0 || step_ns <= 0 || horizon_ns < step_ns) return c;
-  auto samples = m.SamplePaths(now, horizon_ns, step_ns, paths, seed);
+  auto samples = co.level ? m.SampleLevelPaths(now, horizon_ns, step_ns, paths, co.seed)
+                          : m.SamplePaths(now, horizon_ns, step_ns, paths, co.seed);
   std::vector<double> first;  // crossing offsets in steps; +inf when a path never crosses
   first.reserve(samples.size());
   size_t crossed = 0;

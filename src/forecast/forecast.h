@@ -105,6 +105,13 @@ class Model {
   // crossing-time distributions. Deterministic for a given seed.
   virtual std::vector<std::vector<double>> SamplePaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns,
                                                        int paths, uint64_t seed) const = 0;
+  // The same paths without the observation noise: each path's underlying level (trend and seasonality with
+  // their uncertainty; for Holt-Winters the state still evolves with its errors). For crossing times of
+  // the trend rather than of a single noisy value.
+  virtual std::vector<std::vector<double>> SampleLevelPaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns,
+                                                            int paths, uint64_t seed) const {
+    return SamplePaths(from, horizon_ns, step_ns, paths, seed);
+  }
 
   // MASE of this method in the rolling-origin backtest (+inf if no backtest was possible, e.g. via Fit()).
   double backtest_mase() const { return mase_; }
@@ -156,8 +163,20 @@ struct Crossing {
   std::optional<TimestampNs> p10, p50, p90;  // quantiles of the first-crossing time (unset: beyond horizon)
   bool already = false;                      // the latest value is already past the limit (all set to now)
 };
-// The first time each sample path from `now` reaches the limit (>= for kAbove, <= for kBelow).
+// The first time each sample path from `now` reaches the limit (>= for kAbove, <= for kBelow). Paths
+// include the observation noise (SamplePaths), so a noisy series crosses before its trend does, as the
+// metric itself would; see CrossingOptions::level for the trend's crossing.
 Crossing TimeToCrossing(const Model& m, double limit, Direction d, TimestampNs now, int64_t horizon_ns,
                         int64_t step_ns, int paths = 200, uint64_t seed = 1);
+
+struct CrossingOptions {
+  int paths = 200;
+  uint64_t seed = 1;
+  // false: the first sampled value past the limit (SamplePaths, the default above);
+  // true: the first time the path's level crosses (SampleLevelPaths, no observation noise).
+  bool level = false;
+};
+Crossing TimeToCrossing(const Model& m, double limit, Direction d, TimestampNs now, int64_t horizon_ns,
+                        int64_t step_ns, const CrossingOptions& co);
 
 }  // namespace foresight::forecast

@@ -231,6 +231,27 @@ TEST(ForecastTest, CrossingOnACleanRampMatchesTheAnalyticTime) {
   EXPECT_NEAR(static_cast<double>(*cd.p50 - down.t.back()) / kMin, 101, 4);
 }
 
+TEST(ForecastTest, LevelCrossingIgnoresObservationNoise) {
+  // Noise sd 30 around a ramp reaching 800 861 minutes after the last point: single noisy values cross
+  // well before the trend does; the level paths cross around the analytic time.
+  Data s = Ramp(720, 10, 0.5, 30);
+  const TimestampNs now = s.t.back();
+  for (Method method : {Method::kTheilSen, Method::kProphet, Method::kHoltWintersDamped}) {
+    auto m = Fit(method, s.t, s.v, ForecastOptions{});
+    ASSERT_TRUE(m.ok());
+    Crossing noisy = TimeToCrossing(**m, 800, Direction::kAbove, now, kDay, kMin);
+    CrossingOptions co;
+    co.level = true;
+    Crossing level = TimeToCrossing(**m, 800, Direction::kAbove, now, kDay, kMin, co);
+    ASSERT_TRUE(noisy.p50 && level.p50) << MethodName(method);
+    EXPECT_LT(*noisy.p50, *level.p50) << MethodName(method);
+    EXPECT_NEAR(static_cast<double>(*level.p50 - now) / kMin, 861, 0.08 * 861) << MethodName(method);
+    for (const auto& p : (*m)->SampleLevelPaths(now, kHour, kMin, 5, 1)) {
+      for (double x : p) ASSERT_TRUE(std::isfinite(x));
+    }
+  }
+}
+
 TEST(ForecastTest, FlatSeriesFarFromTheLimitNeverCrosses) {
   Data s = Make(1440, kMin, 1.0, [](double) { return 50.0; });
   auto best = FitBest(s.t, s.v, ForecastOptions{});
@@ -385,6 +406,9 @@ TEST(ForecastTest, NeverNaNOnRandomInput) {
             << "trial " << trial << " method " << mi;
       }
       for (const auto& p : (*m)->SamplePaths((*m)->fitted_to(), 2 * kHour, kMin, 20, 9)) {
+        for (double x : p) ASSERT_TRUE(std::isfinite(x)) << "trial " << trial << " method " << mi;
+      }
+      for (const auto& p : (*m)->SampleLevelPaths((*m)->fitted_to(), 2 * kHour, kMin, 5, 9)) {
         for (double x : p) ASSERT_TRUE(std::isfinite(x)) << "trial " << trial << " method " << mi;
       }
       auto ev = (*m)->Evidence();

@@ -248,6 +248,17 @@ class HoltWintersModel final : public Model {
 
   std::vector<std::vector<double>> SamplePaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns, int paths,
                                                uint64_t seed) const override {
+    return Sample(from, horizon_ns, step_ns, paths, seed, true);
+  }
+  std::vector<std::vector<double>> SampleLevelPaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns,
+                                                    int paths, uint64_t seed) const override {
+    return Sample(from, horizon_ns, step_ns, paths, seed, false);
+  }
+
+ private:
+  // The state evolves with bootstrapped errors either way; `noisy` adds the step's error to the value.
+  std::vector<std::vector<double>> Sample(TimestampNs from, int64_t horizon_ns, int64_t step_ns, int paths,
+                                          uint64_t seed, bool noisy) const {
     OutGrid g = MakeOutGrid(from, horizon_ns, step_ns, last_, step_);
     std::vector<std::vector<double>> out(std::max(paths, 0));
     if (g.h.empty()) return out;
@@ -262,8 +273,8 @@ class HoltWintersModel final : public Model {
         size_t idx = m_ ? (n_ - 1 + h) % m_ : 0;
         double seas = m_ ? s[idx] : 0.0;
         double e = res_.empty() ? sigma_ * rng.Normal() : res_[rng.Below(res_.size())];
-        double y = l + p_.phi * b + seas + e;
-        sim[h] = y;
+        double mean = l + p_.phi * b + seas;
+        sim[h] = noisy ? mean + e : mean;
         double l_new = l + p_.phi * b + p_.alpha * e;
         b = p_.phi * b + p_.beta * e;
         l = l_new;

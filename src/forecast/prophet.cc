@@ -97,6 +97,16 @@ class ProphetModel final : public Model {
 
   std::vector<std::vector<double>> SamplePaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns, int paths,
                                                uint64_t seed) const override {
+    return Sample(from, horizon_ns, step_ns, paths, seed, true);
+  }
+  std::vector<std::vector<double>> SampleLevelPaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns,
+                                                    int paths, uint64_t seed) const override {
+    return Sample(from, horizon_ns, step_ns, paths, seed, false);
+  }
+
+ private:
+  std::vector<std::vector<double>> Sample(TimestampNs from, int64_t horizon_ns, int64_t step_ns, int paths,
+                                          uint64_t seed, bool noisy) const {
     OutGrid g = MakeOutGrid(from, horizon_ns, step_ns, f_.t0, f_.step);
     std::vector<std::vector<double>> out(std::max(paths, 0));
     const size_t n = g.t.size();
@@ -120,7 +130,7 @@ class ProphetModel final : public Model {
         for (const auto& [u, d] : changes) {
           if (tau[i] > u) v += d * (tau[i] - u);
         }
-        v += f_.sigma * rng.Normal();
+        if (noisy) v += f_.sigma * rng.Normal();
         path[i] = Finite(v * f_.y_scale, Finite(base[i] * f_.y_scale));
       }
     }

@@ -42,6 +42,16 @@ class TheilSenModel final : public Model {
 
   std::vector<std::vector<double>> SamplePaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns, int paths,
                                                uint64_t seed) const override {
+    return Sample(from, horizon_ns, step_ns, paths, seed, true);
+  }
+  std::vector<std::vector<double>> SampleLevelPaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns,
+                                                    int paths, uint64_t seed) const override {
+    return Sample(from, horizon_ns, step_ns, paths, seed, false);
+  }
+
+ private:
+  std::vector<std::vector<double>> Sample(TimestampNs from, int64_t horizon_ns, int64_t step_ns, int paths,
+                                          uint64_t seed, bool noisy) const {
     OutGrid g = MakeOutGrid(from, horizon_ns, step_ns, t0_, step_);
     std::vector<std::vector<double>> out(std::max(paths, 0));
     Rng rng(seed);
@@ -53,7 +63,7 @@ class TheilSenModel final : public Model {
       double slope = b_ + sd_slope * rng.Normal();
       p.resize(g.h.size());
       for (size_t i = 0; i < g.h.size(); ++i) {
-        double noise = residuals_.empty() ? 0.0 : residuals_[rng.Below(residuals_.size())];
+        double noise = (!noisy || residuals_.empty()) ? 0.0 : residuals_[rng.Below(residuals_.size())];
         p[i] = Finite(level + slope * (g.h[i] - xbar_) + noise, Finite(a_ + b_ * g.h[i]));
       }
     }
