@@ -316,8 +316,10 @@ double Param(const StreamingOptions& o, const char* name, double def) {
 
 // Max of the components' log-scaled likelihoods, with a hold-off: after the score passes `hold_level`,
 // scores in the following `hold` rows are multiplied by `damp`, so one event raises one alarm.
-// Knobs (StreamingOptions::params): parts (bit mask: 1 seasonal, 2 forecast, 4 knn, 8 gaussian),
-// lik_short, lik_window (x probation), hold (x probation), hold_level, damp, knn_L, knn_M, knn_k.
+// Knobs (StreamingOptions::params, defaults in brackets): parts [5] (bit mask: 1 seasonal, 2 forecast,
+// 4 knn, 8 gaussian), season [0] (SeasonalComponent mode), lik_short [5], lik_window [6] (x probation),
+// hold [0.2] (x probation), hold_level [0.5], damp [0.5], knn_L [8], knn_M [600], knn_k [1],
+// range_gain [200] (0 disables range novelty), range_window [0] (x probation; 0 = all history).
 class Ensemble : public StreamingDetector {
  public:
   explicit Ensemble(const StreamingOptions& o) : probation_(o.probation) {
