@@ -92,6 +92,25 @@ TEST(ForecastTest, TheilSenSubsampledSlopesOnLongSeries) {
   EXPECT_NEAR((*m)->Evidence().trend_per_hour, 1.2, 0.02);
 }
 
+// Regression (NAB grok_asg_anomaly, rds_cpu_utilization_cc0c53): a level shift near the end of the history
+// used to leave Theil-Sen forecasting the old level.
+TEST(ForecastTest, TheilSenFollowsARecentLevelShift) {
+  Data s = Make(1000, kMin, 0.5, [](double i) { return i < 930 ? 33.0 : 0.3; });
+  auto m = Fit(Method::kTheilSen, s.t, s.v, ForecastOptions{});
+  ASSERT_TRUE(m.ok());
+  auto band = (*m)->Predict((*m)->fitted_to(), kHour, kMin);
+  EXPECT_NEAR(band.p50.front(), 0.3, 1.0);
+  EXPECT_NEAR(band.p50.back(), 0.3, 1.5);
+}
+
+TEST(ForecastTest, HoltWintersWithoutATrendStaysFlat) {
+  // White noise: the trend does not earn its AIC, so none is kept (no random-walk trend fanning out).
+  Data s = Make(1440, kMin, 1.0, [](double) { return 50.0; });
+  auto m = Fit(Method::kHoltWinters, s.t, s.v, ForecastOptions{});
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ((*m)->Evidence().trend_per_hour, 0.0);
+}
+
 TEST(ForecastTest, HoltWintersRecoversTrend) {
   Data s = Ramp(600, 10, 0.5, 1.0);
   for (Method method : {Method::kHoltWinters, Method::kHoltWintersDamped}) {
@@ -148,6 +167,21 @@ TEST(ForecastTest, ProphetRecoversTrendAndSeasonality) {
   double mae = MeanAbsError(band, [](double i) { return 100 + 0.01 * i + 20 * std::sin(2 * M_PI * i / 144); },
                             kT0, 10 * kMin);
   EXPECT_LT(mae, 1.5);
+}
+
+// Regression (NAB ambient_temperature_system_failure): decimating hourly data by 4 saw only 6 phases of
+// the day, too few for the daily harmonics; the stride is now coprime with the period.
+TEST(ForecastTest, ProphetDecimatesLongHistoriesWithoutAliasing) {
+  Data s = Make(300 * 24, kHour, 1.0, [](double i) { return 20 + 5 * std::sin(2 * M_PI * i / 24); });
+  auto m = Fit(Method::kProphet, s.t, s.v, Step(kHour));
+  ASSERT_TRUE(m.ok());
+  auto ev = (*m)->Evidence();
+  ASSERT_FALSE(ev.seasonality.empty());
+  EXPECT_EQ(ev.seasonality[0].period_s, 86400);
+  EXPECT_NEAR(ev.seasonality[0].amplitude, 5, 0.3);
+  auto band = (*m)->Predict((*m)->fitted_to(), kDay, kHour);
+  double mae = MeanAbsError(band, [](double i) { return 20 + 5 * std::sin(2 * M_PI * i / 24); }, kT0, kHour);
+  EXPECT_LT(mae, 0.5);
 }
 
 TEST(ForecastTest, ProphetFindsTheChangepoint) {
