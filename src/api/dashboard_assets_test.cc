@@ -22,6 +22,7 @@ std::string HeaderOf(const HttpResponse& r, const std::string& name) {
   return "";
 }
 
+#if FORESIGHT_DASHBOARD_EMBEDDED
 std::string Gunzip(std::string_view in) {
   z_stream zs{};
   inflateInit2(&zs, 16 + MAX_WBITS);
@@ -39,6 +40,7 @@ std::string Gunzip(std::string_view in) {
   inflateEnd(&zs);
   return rc == Z_STREAM_END ? out : std::string("<corrupt>");
 }
+#endif
 
 HttpRequest Get(const std::string& accept_encoding = "") {
   HttpRequest r;
@@ -84,7 +86,9 @@ TEST(DashboardAssets, TheBuildIsEmbeddedAndComplete) {
     const EmbeddedAsset* a = FindEmbeddedAsset((*it)[1].str());
     ASSERT_NE(a, nullptr) << (*it)[1].str();
     EXPECT_FALSE(a->data.empty());
-    if (a->path.ends_with(".js")) EXPECT_EQ(a->content_type, "text/javascript; charset=utf-8");
+    if (a->path.ends_with(".js")) {
+      EXPECT_EQ(a->content_type, "text/javascript; charset=utf-8");
+    }
   }
   EXPECT_GE(refs, 2);
 }
