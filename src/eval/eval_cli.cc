@@ -31,6 +31,7 @@ struct NabFlags {
   int threads = 2;
   bool score_only = false;
   std::vector<std::string> params;  // key=value
+  bool per_file = false;
 };
 
 // Published normalised scores (profile -> score) of a few NAB detectors, from the data's
@@ -55,6 +56,16 @@ std::map<std::string, std::map<std::string, double>> Published(const std::string
   } catch (const std::exception&) {
   }
   return out;
+}
+
+void PrintPerFile(const std::vector<nab::ProfileResult>& results) {
+  if (results.empty()) return;
+  const nab::ProfileResult& p = results.front();  // the first profile (standard)
+  std::printf("\nper file (%s, threshold %.6g): raw score, windows found / windows, FP rows\n", p.profile.c_str(),
+              p.threshold);
+  for (const auto& f : p.files) {
+    std::printf("  %-62s %8.3f %3d/%-3d %5d\n", f.key.c_str(), f.score, f.windows_detected, f.windows, f.fp_rows);
+  }
 }
 
 void PrintNabTable(const std::string& label, const std::vector<nab::ProfileResult>& results,
@@ -97,6 +108,7 @@ int RunNabCommand(const NabFlags& f) {
       std::fprintf(stderr, "eval nab: %s\n", r.status().ToString().c_str());
       return ExitFor(r.status());
     }
+    if (f.per_file) PrintPerFile(*r);
     PrintNabTable(f.detector, *r, f.data);
     return 0;
   }
@@ -130,6 +142,7 @@ int RunNabCommand(const NabFlags& f) {
                r->seconds, 1e6 * r->seconds / static_cast<double>(std::max<size_t>(r->rows, 1)),
                r->results_dir.c_str());
   if (!f.files.empty()) std::printf("(subset of the corpus: --files %s; not comparable with published scores)\n", f.files.c_str());
+  if (f.per_file) PrintPerFile(r->profiles);
   PrintNabTable(f.detector, r->profiles, f.data);
   return 0;
 }
@@ -150,6 +163,7 @@ void AddEvalCommands(CLI::App& app, int& exit_code) {
   nab->add_option("--files", nf->files, "Only files whose key contains this (a smoke run; not comparable with published scores)");
   nab->add_option("--threads", nf->threads, "Worker threads (default 2)")->check(CLI::Range(1, 64));
   nab->add_option("--param", nf->params, "Detector tuning knob name=value (development; defaults are the shipped configuration)");
+  nab->add_flag("--per-file", nf->per_file, "Also print each file's raw score, windows found and FP rows (standard profile)");
   nab->add_flag("--score-only", nf->score_only, "Score existing results in OUT/<detector> instead of running a detector");
   nab->callback([nf, &exit_code] { exit_code = RunNabCommand(*nf); });
 
