@@ -92,18 +92,21 @@ struct State {
 template <bool kSeasonal, bool kKeepResiduals>
 double FilterLoop(std::span<const double> y, const Params& p, double& l, double& b, double* s, size_t m,
                   std::vector<double>* residuals) {
-  // l' = l + phi b + alpha e = q + alpha e with q = l + phi b; written so the loop-carried chain is short.
   const double phi = p.phi, alpha = p.alpha, beta = p.beta, gamma = p.gamma;
   double sse = 0;
   size_t k = 0;  // t mod m
+  const double one_minus_alpha = 1 - alpha;
   for (size_t t = 0; t < y.size(); ++t) {
     double st = kSeasonal ? s[k] : 0.0;
+    double z = y[t] - st;  // off the chain
     double q = l + phi * b;
-    double e = y[t] - q - st;
+    double e = z - q;
     sse += e * e;
     if constexpr (kKeepResiduals) residuals->push_back(e);
-    l = q + alpha * e;
-    b = phi * b + beta * e;
+    // l' = q + alpha (z - q) and b' = phi b + beta (z - q), rearranged so each depends on q by one
+    // multiply-add: the loop-carried chain is what bounds this loop.
+    l = one_minus_alpha * q + alpha * z;
+    b = phi * b - beta * q + beta * z;
     if constexpr (kSeasonal) {
       s[k] = st + gamma * e;
       if (++k == m) k = 0;
