@@ -34,8 +34,8 @@ enum class Direction { kAbove, kBelow };  // the limit is crossed going above / 
 
 struct ForecastOptions {
   int64_t step_ns = 60 * kNanosPerSecond;  // the series is resampled (mean per bucket) onto this grid
-  // Used only when the history covers >= 2 periods; the one with the strongest seasonal profile wins
-  // for Holt-Winters, all usable ones enter the Prophet-style model.
+  // Used only when the history covers >= 2 periods. Holt-Winters takes the one with the strongest
+  // seasonal profile (a longer period only if clearly stronger), the Prophet-style model all usable ones.
   std::vector<int64_t> seasonal_periods_ns = {86400 * kNanosPerSecond, 7 * 86400 * kNanosPerSecond};
   size_t min_points = 30;  // fewer grid points: FailedPrecondition ("12 points, need 30")
   std::vector<Method> candidates = {Method::kTheilSen, Method::kHoltWinters, Method::kHoltWintersDamped,
@@ -60,7 +60,8 @@ struct ForecastOptions {
   // (at most max(3 periods, 4000) points for long periods).
   size_t hw_max_points = 1000;
 
-  // Theil-Sen: above this many pairs, the median is taken over a deterministic random sample of pairs.
+  // Theil-Sen: the slope from the whole history, the level from its last 5 % (at least 30 points); above
+  // this many pairs, the median slope is taken over a deterministic random sample of pairs.
   size_t theil_sen_max_pairs = 20000;
 };
 
