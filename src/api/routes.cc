@@ -293,6 +293,37 @@ void RegisterRoutes(Router& router, const ApiContext& ctx_in) {
     return Ok(j);
   });
 
+  // The explanation stored with a prediction: for anomalies, TreeSHAP contributions of the forest's score
+  // summed by metric (base + sum = output); for forecasts, the model's evidence (trend, seasonality,
+  // method, backtest error) and the share of the distance to the limit each component covers.
+  router.Add("GET", "/api/v1/predictions/{id}/explanation", [ctx](HttpRequest& req) {
+    auto p = ctx->records->GetPrediction(req.params["id"]);
+    if (!p.ok()) return HttpResponse::Error(p.status());
+    json details = json::parse(p->details_json.empty() ? std::string("{}") : p->details_json, nullptr, false);
+    if (!details.is_object()) details = json::object();
+    json out = {{"prediction_id", p->id}, {"kind", p->kind}, {"entity", p->entity}, {"resource", p->resource},
+                {"evidence", p->evidence}};
+    json attrs = json::array();
+    for (const auto& a : p->attributions) {
+      attrs.push_back({{"feature", a.feature}, {"value", Number(a.value)}, {"contribution", Number(a.contribution)}});
+    }
+    out["attributions"] = std::move(attrs);
+    if (details.contains("explanation")) {
+      for (auto& [k, v] : details["explanation"].items()) out[k] = v;
+    } else if (p->kind == "forecast") {
+      out["method"] = "forecast_decomposition";
+      out["model"] = details.value("model", json::object());
+      out["metrics"] = json::array();
+      for (const auto& a : p->attributions) {
+        out["metrics"].push_back({{"metric", a.feature}, {"contribution", Number(a.contribution)},
+                                  {"features", json::array({json::array({a.feature, Number(a.contribution)})})}});
+      }
+    } else {
+      return HttpResponse::Error(Status::NotFound("explanation of " + p->id, "not computed yet; retry in a second"));
+    }
+    return Ok(out);
+  });
+
   router.Add("GET", "/api/v1/alerts", [ctx](HttpRequest& req) {
     auto common = ParseListFilter(req, ctx->clock->NowNs());
     if (!common.ok()) return HttpResponse::Error(common.status());

@@ -43,6 +43,9 @@ class AlertManager;
 namespace foresight::models {
 class IsolationForestModel;
 }
+namespace foresight::app {
+class DeviationModel;
+}
 
 namespace foresight::app {
 
@@ -127,6 +130,15 @@ class Pipeline final : public api::ServiceBackend {
     bool live = true;          // false during backfill: features only, no scoring
   };
   struct EntityState;
+  // An open prediction to explain off the hot path (ExplainLoop).
+  struct ExplainJob {
+    Prediction prediction;
+    std::shared_ptr<const models::IsolationForestModel> model;
+    std::shared_ptr<const DeviationModel> deviation;
+    std::vector<double> row;
+    bool deviation_led = false;
+    bool offer = false;  // fresh or escalated: offer to the alert manager once explained
+  };
 
   Result<size_t> Ingest(std::span<const LabeledSample> samples, TimestampNs tick, bool live);
   Result<const SeriesMeta*> ResolveLocked(const Labels& labels);
@@ -137,6 +149,8 @@ class Pipeline final : public api::ServiceBackend {
   void PredictLoop(std::stop_token stop);
   void TrainLoop(std::stop_token stop);
   void ForecastLoop(std::stop_token stop);
+  void ExplainLoop(std::stop_token stop);
+  void Explain(ExplainJob& job);
   void Process(const Batch& batch);
   void ScoreEntity(EntityState& e, TimestampNs tick);
   void StoreScores(const std::vector<EntityState*>& touched, TimestampNs tick);
@@ -163,6 +177,7 @@ class Pipeline final : public api::ServiceBackend {
   mutable std::mutex sim_mu_;    // guards sim_ (ticks vs. injections)
 
   BoundedQueue<Batch> queue_;
+  BoundedQueue<ExplainJob> explain_queue_{256};
   mutable std::mutex entities_mu_;  // guards entities_ map and each state's public fields
   std::map<std::string, std::unique_ptr<EntityState>> entities_;
   mutable std::mutex meta_mu_;      // guards series_by_id_ reads from the predict thread
@@ -177,6 +192,7 @@ class Pipeline final : public api::ServiceBackend {
   Gauge& collect_seconds_;
   Gauge& score_seconds_;
   Gauge& train_seconds_;
+  Gauge& explain_seconds_;
   std::atomic<uint64_t> feedback_confirmed_{0};
   std::atomic<uint64_t> feedback_dismissed_{0};
   std::atomic<bool> healthy_{true};
