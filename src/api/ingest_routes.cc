@@ -22,13 +22,18 @@ using nlohmann::json;
 class SeriesBudget {
  public:
   explicit SeriesBudget(size_t max) : max_(max) {}
-  // True when the series is known or there is room for it.
-  bool Admit(uint64_t hash) {
+  // Sets ok[i] = 2 (refused) for each series hashes[i] that is new when the budget is spent. One lock per request;
+  // entries already cleared are skipped (they take no room).
+  void Admit(const std::vector<uint64_t>& hashes, std::vector<char>* ok) {
     std::lock_guard lock(mu_);
-    if (seen_.count(hash)) return true;
-    if (seen_.size() >= max_) return false;
-    seen_.insert(hash);
-    return true;
+    for (size_t i = 0; i < hashes.size(); ++i) {
+      if (!(*ok)[i] || seen_.count(hashes[i])) continue;
+      if (seen_.size() >= max_) {
+        (*ok)[i] = 2;  // refused by the budget
+        continue;
+      }
+      seen_.insert(hashes[i]);
+    }
   }
 
  private:
@@ -67,9 +72,10 @@ HttpResponse NoContent() {
 std::optional<std::string> ApplyLimits(const IngestLimits& limits, SeriesBudget& budget, std::vector<LabeledSample>* samples,
                                        size_t* dropped) {
   std::optional<std::string> first;
-  size_t kept = 0;
+  std::vector<uint64_t> hashes(samples->size());
+  std::vector<char> ok(samples->size(), 1);
   for (size_t i = 0; i < samples->size(); ++i) {
-    LabeledSample& s = (*samples)[i];
+    const LabeledSample& s = (*samples)[i];
     std::optional<std::string> why;
     if (s.labels.size() > limits.max_labels_per_series) {
       why = s.labels.metric().empty() ? std::string("series") : "series " + std::string(s.labels.metric());
@@ -84,13 +90,25 @@ std::optional<std::string> ApplyLimits(const IngestLimits& limits, SeriesBudget&
         }
       }
     }
-    if (!why && !budget.Admit(s.labels.Hash())) {
-      why = "series " + s.labels.ToString().substr(0, 200) + " would exceed this endpoint's limit of " +
-            std::to_string(limits.max_series_per_endpoint) + " series (ingest.max_series)";
-    }
     if (why) {
-      ++*dropped;
+      ok[i] = 0;
       if (!first) first = std::move(why);
+    }
+    if (ok[i]) hashes[i] = s.labels.Hash();
+  }
+  budget.Admit(hashes, &ok);
+  size_t kept = 0;
+  for (size_t i = 0; i < samples->size(); ++i) {
+    LabeledSample& s = (*samples)[i];
+    if (ok[i] == 2) {
+      ok[i] = 0;
+      if (!first) {
+        first = "series " + s.labels.ToString().substr(0, 200) + " would exceed this endpoint's limit of " +
+                std::to_string(limits.max_series_per_endpoint) + " series (ingest.max_series)";
+      }
+    }
+    if (!ok[i]) {
+      ++*dropped;
       continue;
     }
     if (kept != i) (*samples)[kept] = std::move(s);
