@@ -218,6 +218,17 @@ int Serve(const ServeFlags& flags) {
   alerting::AlertManager alerts(aopts, **records, clock, std::move(notifiers), &metrics);
 
   PipelineOptions popts = PipelineOptionsFrom(cfg);
+  // --inject scenarios go in before the simulator backfills, so one that started in the past (a leak in
+  // progress) is in the history as a ramp, not a step at start-up.
+  for (const std::string& spec : flags.inject) {
+    auto req = ParseScenarioSpec(spec);
+    if (!req.ok()) {
+      std::cerr << "foresight: --inject " << spec << ": " << req.status().ToString() << "\n";
+      return kExitUsage;
+    }
+    (*req)["flag"] = spec;
+    popts.initial_scenarios.push_back(std::move(*req));
+  }
   if (Status st = AddForecasting(cfg, &popts); !st.ok()) {
     std::cerr << "foresight: " << st.ToString() << "\n";
     return kExitUsage;
@@ -254,18 +265,9 @@ int Serve(const ServeFlags& flags) {
   if (Status st = pipeline.Start(); !st.ok()) {
     spdlog::error("start pipeline: {}", st.ToString());
     server.Stop();
-    return 1;
-  }
-
-  for (const std::string& spec : flags.inject) {
-    auto req = ParseScenarioSpec(spec);
-    auto injected = req.ok() ? pipeline.InjectScenario(*req) : Result<nlohmann::json>(req.status());
-    if (!injected.ok()) {
-      spdlog::error("--inject {}: {}", spec, injected.status().ToString());
-      server.Stop();
-      pipeline.Stop();
-      return kExitUsage;
-    }
+    pipeline.Stop();
+    // A bad --inject is a usage error; anything else failed at run time.
+    return st.message().find("--inject") != std::string::npos ? kExitUsage : 1;
   }
   spdlog::info("foresight serving http://{}:{} (data dir {}, sources: {}{})", cfg.server.listen, server.port(),
                cfg.storage.data_dir, cfg.collector.host ? "this host" : "",

@@ -263,6 +263,10 @@ Status Pipeline::Start() {
     FS_ASSIGN_OR_RETURN(scraper_, ingest::ScrapeCollector::Create(options_.scrape_targets));
   }
   CloseStalePredictions();
+  for (const json& req : options_.initial_scenarios) {
+    auto injected = InjectScenario(req);
+    if (!injected.ok()) return injected.status().WithContext("--inject " + req.value("flag", std::string()));
+  }
   threads_.emplace_back([this](std::stop_token st) { PredictLoop(st); });
   threads_.emplace_back([this](std::stop_token st) { ExplainLoop(st); });
   if (sim_) FS_RETURN_IF_ERROR(Backfill());

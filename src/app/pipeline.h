@@ -82,6 +82,9 @@ struct PipelineOptions {
   int min_anomalous_ticks = 3;            // ticks at warning or above before a prediction opens
   std::optional<ForecastStageOptions> forecast;  // unset or no limits: no forecast stage
   std::shared_ptr<const ActionCatalog> actions;  // null: the built-in catalogue
+  // Simulator scenarios injected before the backfill (InjectScenario's request shape; "flag" names the
+  // --inject it came from in errors), so scenarios that started in the past are in the history.
+  std::vector<nlohmann::json> initial_scenarios;
 };
 
 class Pipeline final : public api::ServiceBackend {
