@@ -1,6 +1,7 @@
 // End to end in a real browser: Debian's Chromium driven by playwright-core against a real
 // `foresight serve --simulate 6 --inject cpu_runaway:api-1@now+15s/10m` on 127.0.0.1 (plus a
-// memory leak on worker-1, which the forecast stage may turn into a forecast prediction with an ETA).
+// memory leak on worker-1, and a disk filling up on an entity pushed over line protocol, which the
+// forecast stage turns into a forecast prediction with an ETA).
 // Checks: the overview lists every simulated entity (marked simulated) and shows the stream as live;
 // the entity page's charts hold data points (read from the Chart.js instances); the injected failure
 // appears as a prediction with attributions (and a countdown when it is a forecast); Confirm is stored
@@ -74,7 +75,7 @@ const server = spawn(binary, [
   'serve', '--simulate', '6', '--seed', '7', '--port', String(port), '--data-dir', join(dataDir, 'data'),
   '--warmup', '5m', '--retrain-interval', '6h', '--scenarios-per-hour', '0',
   '--inject', 'cpu_runaway:api-1@now+15s/10m', '--inject', 'memory_leak:worker-1@now+5s/20m',
-], { stdio: ['ignore', logFd, logFd] });
+], { stdio: ['ignore', logFd, logFd], env: { ...process.env, FORESIGHT_FORECAST_INTERVAL: '15s' } });
 let serverExited = false;
 server.on('exit', () => { serverExited = true; });
 
@@ -90,6 +91,17 @@ const t0 = Date.now();
 try {
   const up = await waitFor(async () => (await fetch(`${base}/health`)).ok, 60_000);
   if (!check('server answers /health', !!up)) throw new Error('server did not start');
+
+  // A disk filling up on a pushed entity (line protocol, the last 2 hours from 40 % to 96 %): the
+  // forecast stage (every 15 s here) turns it into a forecast prediction with an ETA minutes away.
+  const nowS = Math.floor(Date.now() / 1000);
+  const ramp = Array.from({ length: 120 }, (_, i) => `disk,entity=e2e-disk used_percent=${(40 + (56 * i) / 119).toFixed(3)} ${nowS - (120 - i) * 60}`);
+  let status = 0;
+  const wrote = await waitFor(async () => {  // 503 while the pipeline is still starting
+    status = (await fetch(`${base}/write?precision=s`, { method: 'POST', body: ramp.join('\n') })).status;
+    return status === 204;
+  }, 30_000);
+  check('line protocol write of the disk ramp accepted', !!wrote, String(status));
 
   browser = await chromium.launch({
     executablePath: chromePath,
@@ -168,18 +180,29 @@ try {
   check('it shows the evidence', !!evidence);
   await page.screenshot({ path: join(out, 'predictions.png'), fullPage: true });
 
-  // A forecast prediction, when the forecast stage produced one, shows a countdown with its interval.
-  const forecasts = (await api('/api/v1/predictions?kind=forecast').catch(() => [])) || [];
-  if (forecasts.length) {
-    await page.goto(`${base}/#/predictions/${encodeURIComponent(forecasts[0].id)}`);
+  // The filling disk: a forecast prediction with a live countdown to its ETA and the interval.
+  const fc = await waitFor(async () => (await api('/api/v1/predictions?entity=e2e-disk&kind=forecast')).find((p) => p.eta_ms), 60_000, 1000);
+  if (check('the filling disk becomes a forecast prediction with an ETA', !!fc, fc ? `ETA ${fc.eta}, P10 ${fc.eta_low}, P90 ${fc.eta_high}` : '')) {
+    await page.goto(`${base}/#/predictions/${encodeURIComponent(fc.id)}`);
     const cd = await page.waitForSelector('[data-testid="countdown-value"]', { timeout: 10_000 }).catch(() => null);
     const t1 = cd ? await cd.textContent() : '';
     await sleep(1500);
     const t2 = cd ? await cd.textContent() : '';
-    check('a forecast prediction shows a live countdown', !!cd && t1 !== t2, `${t1} → ${t2}`);
+    check('the forecast prediction shows a live countdown', !!cd && t1 !== t2 && /\d+m \d\ds/.test(t2), `${t1} → ${t2}`);
+    const interval = await page.textContent('[data-testid="countdown-interval"]').catch(() => '');
+    check('and its P10–P90 interval', /P10–P90/.test(interval || ''), interval || '');
+    const fbars = await page.$$('[data-testid="prediction"] [data-testid="attribution-bar"]');
+    check('and its attributions', fbars.length >= 1);
     await page.screenshot({ path: join(out, 'forecast-prediction.png'), fullPage: true });
-  } else {
-    console.log('info no forecast prediction in this run; countdown covered by the component tests');
+    // The overview's soonest failure and the entity page's band and limit line.
+    await page.goto(`${base}/#/`);
+    const soonest = await waitFor(() => page.textContent('[data-testid="entity-row"][data-entity="e2e-disk"] td:nth-child(6)').then((t) => /in \d+ (minute|second)/.test(t) && t), 10_000, 300);
+    check('the overview shows the soonest failure of e2e-disk', !!soonest, soonest || '');
+    await page.screenshot({ path: join(out, 'overview-live.png'), fullPage: true });  // both failures predicted
+    await page.goto(`${base}/#/entity/e2e-disk`);
+    const band = await waitFor(() => page.$$eval('[data-testid="metric-chart"] canvas', (cs) => cs.flatMap((c) => (c.chart ? c.chart.data.datasets : []).map((d) => `${d.label}:${d.data.length}`))).then((ls) => (ls.some((l) => /^forecast P10–P90:[1-9]/.test(l)) && ls.some((l) => /^limit 100:2$/.test(l)) ? ls : null)), 20_000);
+    check('the entity chart draws the forecast band and the limit line', !!band, (band || []).join(' '));
+    await page.screenshot({ path: join(out, 'entity-forecast.png'), fullPage: true });
   }
 
   // --- Confirm on the prediction page, read back through the API ---------------------------------

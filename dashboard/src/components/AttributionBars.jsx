@@ -25,9 +25,9 @@ export function AttributionBars({ metrics, maxMetrics = 6 }) {
             >
               <div className={`h-2.5 rounded ${m.contribution < 0 ? 'bg-sky-600' : 'bg-orange-600'}`} style={{ width: `${pct}%` }} data-testid="attribution-bar" />
             </div>
-            {m.features && m.features.length > 0 && (
+            {m.features && m.features.some((f) => f.feature !== m.metric) && (
               <div className="mt-0.5 text-xs muted">
-                {m.features.slice(0, 3).map((f) => `${f.feature.slice(m.metric.length + 1) || f.feature}${f.value != null ? `=${formatNumber(f.value, 3)}` : ''}`).join(', ')}
+                {m.features.slice(0, 3).map((f) => `${f.feature.startsWith(`${m.metric}.`) ? f.feature.slice(m.metric.length + 1) : f.feature}${f.value != null ? `=${formatNumber(f.value, 3)}` : ''}`).join(', ')}
               </div>
             )}
           </li>

@@ -19,7 +19,7 @@ export function Countdown({ eta, low, high, now: fixedNow }) {
       </div>
       {(low != null || high != null) && (
         <div className="text-xs muted" data-testid="countdown-interval">
-          between {low != null ? formatRelative(low, now) : '?'} and {high != null ? formatRelative(high, now) : '?'} (P10–P90)
+          between {low != null ? formatRelative(low, now) : 'now'} and {high != null ? formatRelative(high, now) : 'beyond the forecast horizon'} (P10–P90)
         </div>
       )}
     </div>

@@ -52,6 +52,10 @@ function MetricChart({ entity, name, range, score, anomalies, forecast, tick }) 
       // The band as far ahead as the range looks back, so the history keeps most of the width.
       const horizon = Date.now() + RANGE_MS[range.id];
       const band = forecast.band.map((b) => ({ ...b, t: toMs(b.t_ms ?? b.t) })).filter((b) => b.t != null && b.t <= horizon);
+      // Start the band at the last observation so history and forecast join up.
+      const seen = out[0]?.data;
+      const last = seen && seen.length ? seen[seen.length - 1] : null;
+      if (last && band.length && last.x < band[0].t) band.unshift({ t: last.x, p10: last.y, p50: last.y, p90: last.y });
       out.push({ label: '_p10', data: band.map((b) => ({ x: b.t, y: b.p10 })), borderColor: 'transparent', pointRadius: 0, fill: false, yAxisID: 'y' });
       out.push({ label: 'forecast P10–P90', data: band.map((b) => ({ x: b.t, y: b.p90 })), borderColor: 'rgba(234,88,12,0.3)', backgroundColor: 'rgba(234,88,12,0.18)', pointRadius: 0, fill: '-1', yAxisID: 'y' });
       out.push({ label: 'forecast P50', data: band.map((b) => ({ x: b.t, y: b.p50 })), borderColor: '#ea580c', borderDash: [6, 4], pointRadius: 0, borderWidth: 1.5, yAxisID: 'y' });
