@@ -166,7 +166,7 @@ try {
   }
   // The overview once the failure is predicted: api-1 has an open prediction.
   await page.goto(`${base}/#/`);
-  const openShown = await waitFor(() => page.textContent('[data-testid="entity-row"][data-entity="api-1"] td:nth-child(5)').then((t) => Number(t) >= 1), 15_000, 300);
+  const openShown = await waitFor(() => page.textContent('[data-testid="entity-row"][data-entity="api-1"] td:nth-child(5)').then((t) => parseInt(t, 10) >= 1), 15_000, 300);
   check('the overview counts the open prediction on api-1 (live)', !!openShown);
   await page.screenshot({ path: join(out, 'overview-live.png'), fullPage: true });
 

@@ -36,10 +36,10 @@ describe('live state', () => {
   it('joins open predictions to entities with the soonest ETA', () => {
     const rows = entityRows(
       { a: { entity: 'a', health: 'warning', simulated: true }, b: { entity: 'b', health: 'ok' } },
-      { p1: { id: 'p1', entity: 'a', eta_ms: 500 }, p2: { id: 'p2', entity: 'a', eta_ms: 300 }, p3: { id: 'p3', entity: 'b', open: false } },
+      { p1: { id: 'p1', entity: 'a', eta_ms: 500, severity: 'critical' }, p2: { id: 'p2', entity: 'a', eta_ms: 300, severity: 'warning' }, p3: { id: 'p3', entity: 'b', open: false } },
     );
     const a = rows.find((r) => r.entity === 'a');
-    expect(a).toMatchObject({ open: 2, eta: 300, simulated: true });
+    expect(a).toMatchObject({ open: 2, eta: 300, worst: 'critical', simulated: true });
     expect(rows.find((r) => r.entity === 'b')).toMatchObject({ open: 0, eta: null });
   });
 });

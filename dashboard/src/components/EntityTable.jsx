@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { HealthBadge, ScoreBar, SimBadge } from './Badges.jsx';
+import { HealthBadge, ScoreBar, SeverityBadge, SimBadge } from './Badges.jsx';
 import { formatRelative, severityRank } from '../format.js';
 
 const columns = [
@@ -11,9 +11,13 @@ const columns = [
   { key: 'eta', label: 'Soonest failure' },
 ];
 
+// Open predictions sort by their worst severity first, then by how many there are.
+const openRank = (r) => (r.open ? (severityRank[r.worst] || 0) * 10000 + r.open : 0);
+
 function compare(a, b, key) {
-  const va = key === 'health' ? severityRank[a.health] ?? -1 : a[key];
-  const vb = key === 'health' ? severityRank[b.health] ?? -1 : b[key];
+  const value = (r) => (key === 'health' ? severityRank[r.health] ?? -1 : key === 'open' ? openRank(r) : r[key]);
+  const va = value(a);
+  const vb = value(b);
   const na = va == null, nb = vb == null;
   if (na || nb) return na && nb ? 0 : na ? 1 : -1; // missing values last
   if (typeof va === 'string') return va.localeCompare(vb, undefined, { numeric: true });
@@ -22,8 +26,9 @@ function compare(a, b, key) {
 
 // Rows: {entity, kind, simulated, health, score, open, eta}. Sortable by every column, filtered by
 // health, kind and simulated, searched by name; paginated so a thousand rows stay fast.
-export function EntityTable({ rows, pageSize = 50, now = Date.now(), onOpen }) {
-  const [sort, setSort] = useState({ key: 'health', dir: 'desc' });
+// The default order puts what needs attention first: entities with the worst open predictions.
+export function EntityTable({ rows, pageSize = 50, now = Date.now(), onOpen, initialSort = { key: 'open', dir: 'desc' } }) {
+  const [sort, setSort] = useState(initialSort);
   const [search, setSearch] = useState('');
   const [health, setHealth] = useState('');
   const [kind, setKind] = useState('');
@@ -42,7 +47,7 @@ export function EntityTable({ rows, pageSize = 50, now = Date.now(), onOpen }) {
     const sign = sort.dir === 'asc' ? 1 : -1;
     out.sort((a, b) => {
       const c = compare(a, b, sort.key);
-      const missing = (a[sort.key] == null) !== (b[sort.key] == null);
+      const missing = sort.key !== 'open' && (a[sort.key] == null) !== (b[sort.key] == null);
       return (missing ? c : sign * c) || a.entity.localeCompare(b.entity, undefined, { numeric: true });
     });
     return out;
@@ -107,7 +112,7 @@ export function EntityTable({ rows, pageSize = 50, now = Date.now(), onOpen }) {
                 <td className="td">{r.kind || '—'}</td>
                 <td className="td"><HealthBadge health={r.health} /></td>
                 <td className="td"><ScoreBar score={r.score} /></td>
-                <td className="td tabular-nums">{r.open || 0}</td>
+                <td className="td tabular-nums">{r.open || 0}{r.worst && <span className="ml-2"><SeverityBadge severity={r.worst} /></span>}</td>
                 <td className="td">{r.eta != null ? formatRelative(r.eta, now) : <span className="muted">—</span>}</td>
               </tr>
             ))}

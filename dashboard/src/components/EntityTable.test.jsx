@@ -5,15 +5,18 @@ import { EntityTable } from './EntityTable.jsx';
 const now = Date.UTC(2026, 10, 24, 10, 0, 0);
 const rows = [
   { entity: 'web-1', kind: 'host', simulated: true, health: 'ok', score: 0.2, open: 0, eta: null },
-  { entity: 'api-1', kind: 'service', simulated: true, health: 'critical', score: 0.93, open: 1, eta: now + 600e3 },
-  { entity: 'db-1', kind: 'database', simulated: true, health: 'warning', score: 0.7, open: 1, eta: now + 60e3 },
-  { entity: 'this-host', kind: 'host', simulated: false, health: 'learning', score: null, open: 0, eta: null },
+  { entity: 'api-1', kind: 'service', simulated: true, health: 'critical', score: 0.93, open: 1, worst: 'warning', eta: now + 600e3 },
+  { entity: 'db-1', kind: 'database', simulated: true, health: 'warning', score: 0.7, open: 1, worst: 'warning', eta: now + 60e3 },
+  { entity: 'this-host', kind: 'host', simulated: false, health: 'learning', score: null, open: 2, worst: 'critical', eta: null },
 ];
 const names = () => screen.getAllByTestId('entity-row').map((r) => r.dataset.entity);
 
 describe('EntityTable', () => {
-  it('sorts by health (worst first) by default and by any column on click, both ways', () => {
+  it('puts the worst open predictions first by default, and sorts by any column on click, both ways', () => {
     render(<EntityTable rows={rows} now={now} />);
+    expect(names()).toEqual(['this-host', 'api-1', 'db-1', 'web-1']); // critical prediction, then warnings by name
+    expect(screen.getByRole('columnheader', { name: /Open predictions/ }).getAttribute('aria-sort')).toBe('descending');
+    fireEvent.click(screen.getByRole('button', { name: /Health/ }));
     expect(names()).toEqual(['api-1', 'db-1', 'web-1', 'this-host']);
     fireEvent.click(screen.getByRole('button', { name: /Score/ }));
     expect(names()).toEqual(['api-1', 'db-1', 'web-1', 'this-host']); // desc, missing last
@@ -45,7 +48,7 @@ describe('EntityTable', () => {
     render(<EntityTable rows={many} now={now} pageSize={50} />);
     expect(screen.getAllByTestId('entity-row')).toHaveLength(50);
     expect(screen.getByText('Page 1 of 20')).toBeTruthy();
-    expect(names()[0]).toBe('host-0'); // equal health: by name, numbers in names compared as numbers
+    expect(names()[0]).toBe('host-0'); // nothing open: by name, numbers in names compared as numbers
     fireEvent.click(screen.getByRole('button', { name: 'Next' }));
     expect(screen.getByText('Page 2 of 20')).toBeTruthy();
     expect(names()[0]).toBe('host-50');

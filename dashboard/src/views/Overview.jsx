@@ -1,15 +1,16 @@
 import { useMemo } from 'react';
 import { useLive, useNow } from '../live.jsx';
 import { EntityTable } from '../components/EntityTable.jsx';
-import { etaOf, isOpen } from '../format.js';
+import { etaOf, isOpen, severityRank } from '../format.js';
 
 // Entity rows joined with their open predictions (count and soonest ETA).
 export function entityRows(entities, predictions) {
   const open = new Map();
   for (const p of Object.values(predictions)) {
     if (!isOpen(p)) continue;
-    const e = open.get(p.entity) || { n: 0, eta: null };
+    const e = open.get(p.entity) || { n: 0, eta: null, worst: null };
     e.n += 1;
+    if ((severityRank[p.severity] || 0) > (severityRank[e.worst] || 0)) e.worst = p.severity;
     const { eta } = etaOf(p);
     if (eta != null && (e.eta == null || eta < e.eta)) e.eta = eta;
     open.set(p.entity, e);
@@ -23,6 +24,7 @@ export function entityRows(entities, predictions) {
       health: e.health,
       score: typeof e.score === 'number' ? e.score : null,
       open: o ? o.n : e.open_prediction ? 1 : 0,
+      worst: o ? o.worst : null,
       eta: o ? o.eta : null,
     };
   });
