@@ -146,23 +146,33 @@ LimitEvaluation EvaluateLimit(std::span<const TimestampNs> t, std::span<const do
   ev.model = std::shared_ptr<const forecast::Model>(std::move(*fitted));
 
   // The full-history model is chosen by how well it forecast the past; a leak is a new regime that the
-  // past does not contain. So a robust linear trend over the recent window (as predict_linear does)
-  // competes with it on the last hour, held out: whichever forecast that hour better is used.
-  const int64_t window = o.trend_window_ns, holdout = o.trend_holdout_ns;
-  if (window > holdout && !t.empty() && t.back() - t.front() > window) {
+  // past does not contain. So robust linear trends over recent windows (as predict_linear does) compete
+  // with it on the last stretch, held out: whichever forecast that stretch best is used. Short windows
+  // catch a ramp that began an hour ago; long ones are steadier when nothing changed.
+  const int64_t holdout = o.trend_holdout_ns;
+  if (!t.empty() && holdout > 0) {
     const TimestampNs cut = t.back() - holdout;
-    const size_t recent_begin = std::lower_bound(t.begin(), t.end(), t.back() - window) - t.begin();
     const size_t cut_at = std::upper_bound(t.begin(), t.end(), cut) - t.begin();
-    auto recent_full = forecast::Fit(forecast::Method::kTheilSen, t.subspan(recent_begin), v.subspan(recent_begin), fo);
-    auto recent_head = forecast::Fit(forecast::Method::kTheilSen, t.subspan(recent_begin, cut_at - recent_begin),
-                                     v.subspan(recent_begin, cut_at - recent_begin), fo);
-    auto history_head = forecast::FitBest(t.first(cut_at), v.first(cut_at), fo);
-    if (recent_full.ok() && recent_head.ok() && history_head.ok()) {
+    auto history_head = cut_at >= fo.min_points ? forecast::FitBest(t.first(cut_at), v.first(cut_at), fo)
+                                                : Result<std::unique_ptr<forecast::Model>>(Status::FailedPrecondition("short"));
+    if (history_head.ok()) {
       auto ht = t.subspan(cut_at);
       auto hv = v.subspan(cut_at);
-      double e_recent = HoldoutError(**recent_head, t[cut_at - 1], ht, hv, fo.step_ns);
-      double e_history = HoldoutError(**history_head, t[cut_at - 1], ht, hv, fo.step_ns);
-      if (e_recent < e_history) ev.model = std::shared_ptr<const forecast::Model>(std::move(*recent_full));
+      double best = HoldoutError(**history_head, t[cut_at - 1], ht, hv, fo.step_ns);
+      for (int64_t window : o.trend_windows_ns) {
+        if (t.back() - t.front() <= window + holdout) continue;
+        const size_t head_begin = std::lower_bound(t.begin(), t.end(), cut - window) - t.begin();
+        auto head = forecast::Fit(forecast::Method::kTheilSen, t.subspan(head_begin, cut_at - head_begin),
+                                  v.subspan(head_begin, cut_at - head_begin), fo);
+        if (!head.ok()) continue;
+        double err = HoldoutError(**head, t[cut_at - 1], ht, hv, fo.step_ns);
+        if (!(err < best)) continue;
+        const size_t begin = std::lower_bound(t.begin(), t.end(), t.back() - window) - t.begin();
+        auto full = forecast::Fit(forecast::Method::kTheilSen, t.subspan(begin), v.subspan(begin), fo);
+        if (!full.ok()) continue;
+        best = err;
+        ev.model = std::shared_ptr<const forecast::Model>(std::move(*full));
+      }
     }
   }
   ev.current = ev.model->last_value();

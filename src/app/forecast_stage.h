@@ -63,10 +63,11 @@ struct ForecastStageOptions {
   int confirm_passes = 2;        // consecutive passes a crossing must be predicted before it opens
   int clear_passes = 3;          // consecutive passes without it before it closes
   int band_points = 96;          // points of the band kept for GET /api/v1/forecasts
-  // The recent-trend challenger: a Theil-Sen line over the last trend_window competes with the
+  // The recent-trend challengers: Theil-Sen lines over each of these recent windows compete with the
   // full-history model on the last trend_holdout, held out (see EvaluateLimit).
-  int64_t trend_window_ns = 6 * 3600 * kNanosPerSecond;
-  int64_t trend_holdout_ns = 3600 * kNanosPerSecond;
+  std::vector<int64_t> trend_windows_ns = {2 * 3600 * kNanosPerSecond, 4 * 3600 * kNanosPerSecond,
+                                           8 * 3600 * kNanosPerSecond};
+  int64_t trend_holdout_ns = 1800 * kNanosPerSecond;
   std::shared_ptr<const ActionCatalog> actions;  // null: ActionCatalog::Default()
 };
 

@@ -787,9 +787,13 @@ void Pipeline::TrainLoop(std::stop_token stop) {
 void Pipeline::ForecastLoop(std::stop_token stop) {
   // Forecasting is background work: a lower priority keeps it from delaying collection and scoring.
   setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
-  while (!stop.stop_requested()) {
+  for (int pass = 0; !stop.stop_requested(); ++pass) {
     forecast_->RunOnce();
-    auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(options_.forecast->settings.interval_ns);
+    // A crossing opens after two agreeing passes: the second pass after start-up comes soon, so what the
+    // history already shows is reported within seconds, not after a full interval.
+    const int64_t wait = pass == 0 ? std::min<int64_t>(options_.forecast->settings.interval_ns, 10 * kNanosPerSecond)
+                                   : options_.forecast->settings.interval_ns;
+    auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(wait);
     while (!stop.stop_requested() && std::chrono::steady_clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }

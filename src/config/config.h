@@ -101,7 +101,7 @@ struct ForecastOptions {
   double critical_probability = 0.8;           // ... and probability >= this; (0,1]
   int64_t warning_eta_ns = 12 * kHourNs;       // warning when P50 ETA <= this ...
   double warning_probability = 0.6;            // ... and probability >= this; (0,1]
-  double min_probability = 0.3;                // below this nothing is predicted (info above); (0,1]
+  double min_probability = 0.5;                // below this nothing is predicted ("likely": even odds at least); (0,1]
   std::string actions_file;                    // your action catalogue (YAML), tried before the built-in one
   friend bool operator==(const ForecastOptions&, const ForecastOptions&) = default;
 };
