@@ -145,6 +145,14 @@ TEST_F(ForecastE2ETest, LeakInProgressGetsAnEtaAWarningAndAnAlert) {
   }
   EXPECT_TRUE(seen);
 
+  // The anomaly model of the entity carries its global importance (mean |TreeSHAP| per metric).
+  json models = GetJson(port_, "/api/v1/models?entity=worker-1");
+  ASSERT_TRUE(models.contains("data") && !models["data"].empty()) << models.dump();
+  const json& importance = models["data"][0]["model"]["metrics"]["importance"];
+  ASSERT_TRUE(importance.is_object()) << models.dump();
+  ASSERT_FALSE(importance["metrics"].empty());
+  EXPECT_GT(importance["metrics"][0]["importance"].get<double>(), 0.0);
+
 }
 
 // A limit with a bad selector is a configuration error: exit 2 with the limit named.
