@@ -84,6 +84,19 @@ class IngestE2ETest : public ::testing::Test {
     return best;
   }
 
+  // The sum of `series`' points in the last 10 minutes: the total of a per-interval count, whichever
+  // intervals the lines fell into.
+  double SumValue(const std::string& series) {
+    auto r = HttpCall(port_, "GET", "/api/v1/query?series=" + Enc(series) + "&from=now-10m");
+    json j = json::parse(r.body, nullptr, false);
+    double sum = 0;
+    if (j.value("status", "") != "success") return -1;
+    for (const auto& s : j["data"]["series"]) {
+      for (const auto& p : s["points"]) sum += p[1].get<double>();
+    }
+    return sum;
+  }
+
   fs::path dir_;
   uint16_t port_ = 0;
   Subprocess server_;
@@ -135,9 +148,10 @@ TEST_F(IngestE2ETest, OpenTelemetryPythonSdkExportsMetricsAndLogs) {
   EXPECT_EQ(tpl["data"][0]["example"], "order 1000 paid in 20 ms");
   EXPECT_EQ(tpl["data"][1]["template"], "payment gateway timeout after <*> ms");
   const std::string error_tid = tpl["data"][1]["id"];
-  ASSERT_TRUE(WaitFor([&] { return MaxValue("log_lines_total{entity=\"otel-host-1\"}") == 6; }, std::chrono::seconds(30)));
-  EXPECT_EQ(MaxValue("log_error_lines{entity=\"otel-host-1\"}"), 1);
-  EXPECT_EQ(MaxValue("log_template_count{entity=\"otel-host-1\",severity=\"error\",template_id=\"" + error_tid + "\"}"), 1);
+  // Per-interval counts: the SDK sends each record on its own, so they may span intervals; sum them.
+  ASSERT_TRUE(WaitFor([&] { return SumValue("log_lines_total{entity=\"otel-host-1\"}") == 6; }, std::chrono::seconds(30)));
+  EXPECT_EQ(SumValue("log_error_lines{entity=\"otel-host-1\"}"), 1);
+  EXPECT_EQ(SumValue("log_template_count{entity=\"otel-host-1\",severity=\"error\",template_id=\"" + error_tid + "\"}"), 1);
 }
 
 TEST_F(IngestE2ETest, OtlpJsonEncodingAndErrors) {
@@ -212,16 +226,17 @@ TEST_F(IngestE2ETest, JsonLogsEventsAndSyslogBecomeSeries) {
   ASSERT_EQ(::send(t, framed.data(), framed.size(), 0), static_cast<ssize_t>(framed.size()));
   ::close(t);
 
-  ASSERT_TRUE(WaitFor([&] { return MaxValue("log_lines_total{entity=\"web-1\"}") == 3; }, std::chrono::seconds(30)))
+  // Per-interval counts, summed (lines sent separately may fall into different intervals).
+  ASSERT_TRUE(WaitFor([&] { return SumValue("log_lines_total{entity=\"web-1\"}") == 3; }, std::chrono::seconds(30)))
       << server_.Output();
-  EXPECT_EQ(MaxValue("log_error_lines{entity=\"web-1\"}"), 1);
-  ASSERT_TRUE(WaitFor([&] { return MaxValue("log_lines_total{entity=\"db-7\"}") == 2; }, std::chrono::seconds(30)))
+  EXPECT_EQ(SumValue("log_error_lines{entity=\"web-1\"}"), 1);
+  ASSERT_TRUE(WaitFor([&] { return SumValue("log_lines_total{entity=\"db-7\"}") == 2; }, std::chrono::seconds(30)))
       << server_.Output();
-  EXPECT_EQ(MaxValue("log_error_lines{entity=\"db-7\"}"), 1);
-  EXPECT_EQ(MaxValue("event_count{type=\"checkout\",entity=\"shop-1\"}"), 2);
+  EXPECT_EQ(SumValue("log_error_lines{entity=\"db-7\"}"), 1);
+  EXPECT_EQ(SumValue("event_count{type=\"checkout\",entity=\"shop-1\"}"), 2);
   EXPECT_EQ(MaxValue("event_rate_per_min{type=\"checkout\",entity=\"shop-1\"}"), 2);
-  EXPECT_EQ(MaxValue("event_amount_sum{type=\"checkout\",entity=\"shop-1\"}"), 25);
-  EXPECT_EQ(MaxValue("event_count{type=\"login_failed\",entity=\"auth\"}"), 1);
+  EXPECT_EQ(SumValue("event_amount_sum{type=\"checkout\",entity=\"shop-1\"}"), 25);
+  EXPECT_EQ(SumValue("event_count{type=\"login_failed\",entity=\"auth\"}"), 1);
 
   json tpl = json::parse(HttpCall(port_, "GET", "/api/v1/logs/templates?entity=web-1").body);
   ASSERT_EQ(tpl["data"].size(), 2u) << tpl.dump();
