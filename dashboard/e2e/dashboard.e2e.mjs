@@ -227,6 +227,9 @@ try {
     if (btn) await btn.click();
     const acked = await waitFor(async () => (await api('/api/v1/alerts?entity=api-1')).some((a) => a.id === alert.id && a.state === 'acknowledged'), 10_000, 300);
     check('Acknowledge is persisted (API)', !!acked);
+    await page.click('button[aria-label^="Silence api-1"]');
+    const silenced = await waitFor(() => page.textContent('#alerts-title ~ div [role="status"]').then((t) => /silenced until/.test(t) && t), 10_000, 200);
+    check('Silence is answered by the server with its end', !!silenced, silenced || '');
   }
   await page.screenshot({ path: join(out, 'alerts.png'), fullPage: true });
 
