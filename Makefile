@@ -58,6 +58,7 @@ eval: build
 	@mkdir -p eval-out
 	@/usr/bin/python3 eval/pipeline_scenarios.py --binary $(BUILD)/src/app/foresight | tee eval-out/pipeline_scenarios.md
 	@/usr/bin/python3 eval/nab_smd.py --build $(BUILD) --out eval-out | tee eval-out/nab_smd.md
+	@$(BUILD)/src/app/foresight eval forecast --out eval-out/forecast | tee eval-out/forecast.md
 
 clean:
 	rm -rf $(BUILD) $(BENCH_BUILD)
