@@ -150,6 +150,7 @@ LimitEvaluation EvaluateLimit(std::span<const TimestampNs> t, std::span<const do
   // with it on the last stretch, held out: whichever forecast that stretch best is used. Short windows
   // catch a ramp that began an hour ago; long ones are steadier when nothing changed.
   const int64_t holdout = o.trend_holdout_ns;
+  int64_t chosen_window = 0;  // the recent window whose Theil-Sen line won, 0 for the history model
   if (!t.empty() && holdout > 0) {
     const TimestampNs cut = t.back() - holdout;
     const size_t cut_at = std::upper_bound(t.begin(), t.end(), cut) - t.begin();
@@ -172,6 +173,7 @@ LimitEvaluation EvaluateLimit(std::span<const TimestampNs> t, std::span<const do
         if (!full.ok()) continue;
         best = err;
         ev.model = std::shared_ptr<const forecast::Model>(std::move(*full));
+        chosen_window = window;
       }
     }
   }
@@ -199,6 +201,38 @@ LimitEvaluation EvaluateLimit(std::span<const TimestampNs> t, std::span<const do
       c.p90.reset();  // the pessimistic bound never gets there within the horizon
     } else if (c.p90 && *late > *c.p90) {
       c.p90 = late;
+    }
+    // A recent line's band holds only its residual noise; on a smooth fill that is tiny, and the slope
+    // itself is the uncertain part. The slopes of the window's two halves bound it: the ETA at the
+    // steeper one is the earliest, at the flatter one the latest (beyond the horizon if it is flat).
+    if (chosen_window > 0 && c.p50) {
+      const TimestampNs mid = t.back() - chosen_window / 2;
+      const size_t a = std::lower_bound(t.begin(), t.end(), t.back() - chosen_window) - t.begin();
+      const size_t m = std::lower_bound(t.begin(), t.end(), mid) - t.begin();
+      auto first_half = forecast::Fit(forecast::Method::kTheilSen, t.subspan(a, m - a), v.subspan(a, m - a), fo);
+      auto second_half = forecast::Fit(forecast::Method::kTheilSen, t.subspan(m), v.subspan(m), fo);
+      if (first_half.ok() && second_half.ok()) {
+        const double slope = ev.model->Evidence().trend_per_hour;
+        const double s1 = (*first_half)->Evidence().trend_per_hour, s2 = (*second_half)->Evidence().trend_per_hour;
+        const double steep = d == Direction::kAbove ? std::max({slope, s1, s2}) : std::min({slope, s1, s2});
+        const double flat = d == Direction::kAbove ? std::min({slope, s1, s2}) : std::max({slope, s1, s2});
+        const double level = band.p50.empty() ? ev.model->last_value() : band.p50.front();
+        const double gap = limit - level;
+        auto eta_at = [&](double per_hour) -> std::optional<TimestampNs> {
+          if (per_hour == 0 || (gap > 0) != (per_hour > 0)) return std::nullopt;
+          const double hours = gap / per_hour;
+          const int64_t ns = static_cast<int64_t>(hours * 3600.0 * kNanosPerSecond);
+          if (!std::isfinite(hours) || ns > o.settings.horizon_ns) return std::nullopt;
+          return now + ns;
+        };
+        if (auto e = eta_at(steep); e && (!c.p10 || *e < *c.p10)) c.p10 = e;
+        auto l = eta_at(flat);
+        if (!l) {
+          c.p90.reset();
+        } else if (c.p90 && *l > *c.p90) {
+          c.p90 = l;
+        }
+      }
     }
     if (c.p50 && c.p10 && *c.p10 > *c.p50) c.p10 = c.p50;
     if (c.p50 && c.p90 && *c.p90 < *c.p50) c.p90 = c.p50;
