@@ -104,14 +104,16 @@ class Model {
   virtual ForecastBand Predict(TimestampNs from, int64_t horizon_ns, int64_t step_ns) const = 0;
   // `paths` Monte-Carlo sample paths on the same grid as Predict (trend + noise uncertainty), for
   // crossing-time distributions. Deterministic for a given seed.
-  virtual std::vector<std::vector<double>> SamplePaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns,
-                                                       int paths, uint64_t seed) const = 0;
+  std::vector<std::vector<double>> SamplePaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns, int paths,
+                                               uint64_t seed) const {
+    return Sample(from, horizon_ns, step_ns, paths, seed, /*noisy=*/true);
+  }
   // The same paths without the observation noise: each path's underlying level (trend and seasonality with
   // their uncertainty; for Holt-Winters the state still evolves with its errors). For crossing times of
   // the trend rather than of a single noisy value.
-  virtual std::vector<std::vector<double>> SampleLevelPaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns,
-                                                            int paths, uint64_t seed) const {
-    return SamplePaths(from, horizon_ns, step_ns, paths, seed);
+  std::vector<std::vector<double>> SampleLevelPaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns,
+                                                    int paths, uint64_t seed) const {
+    return Sample(from, horizon_ns, step_ns, paths, seed, /*noisy=*/false);
   }
 
   // MASE of this method in the rolling-origin backtest (+inf if no backtest was possible, e.g. via Fit()).
@@ -131,6 +133,9 @@ class Model {
  protected:
   // Method-specific evidence: trend, seasonality, changepoint, residual_sd.
   virtual void FillEvidence(ModelEvidence& e) const = 0;
+  // The sample paths of SamplePaths (noisy) and SampleLevelPaths (not).
+  virtual std::vector<std::vector<double>> Sample(TimestampNs from, int64_t horizon_ns, int64_t step_ns, int paths,
+                                                  uint64_t seed, bool noisy) const = 0;
   // The median forecast alone, on Predict's grid (what the backtest needs); by default Predict().p50.
   virtual std::vector<double> PredictMedian(TimestampNs from, int64_t horizon_ns, int64_t step_ns) const {
     return Predict(from, horizon_ns, step_ns).p50;

@@ -249,19 +249,10 @@ class HoltWintersModel final : public Model {
     return b;
   }
 
-  std::vector<std::vector<double>> SamplePaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns, int paths,
-                                               uint64_t seed) const override {
-    return Sample(from, horizon_ns, step_ns, paths, seed, true);
-  }
-  std::vector<std::vector<double>> SampleLevelPaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns,
-                                                    int paths, uint64_t seed) const override {
-    return Sample(from, horizon_ns, step_ns, paths, seed, false);
-  }
-
  private:
   // The state evolves with bootstrapped errors either way; `noisy` adds the step's error to the value.
   std::vector<std::vector<double>> Sample(TimestampNs from, int64_t horizon_ns, int64_t step_ns, int paths,
-                                          uint64_t seed, bool noisy) const {
+                                          uint64_t seed, bool noisy) const override {
     OutGrid g = MakeOutGrid(from, horizon_ns, step_ns, last_, step_);
     std::vector<std::vector<double>> out(std::max(paths, 0));
     if (g.h.empty()) return out;

@@ -95,18 +95,9 @@ class ProphetModel final : public Model {
     return out;
   }
 
-  std::vector<std::vector<double>> SamplePaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns, int paths,
-                                               uint64_t seed) const override {
-    return Sample(from, horizon_ns, step_ns, paths, seed, true);
-  }
-  std::vector<std::vector<double>> SampleLevelPaths(TimestampNs from, int64_t horizon_ns, int64_t step_ns,
-                                                    int paths, uint64_t seed) const override {
-    return Sample(from, horizon_ns, step_ns, paths, seed, false);
-  }
-
  private:
   std::vector<std::vector<double>> Sample(TimestampNs from, int64_t horizon_ns, int64_t step_ns, int paths,
-                                          uint64_t seed, bool noisy) const {
+                                          uint64_t seed, bool noisy) const override {
     OutGrid g = MakeOutGrid(from, horizon_ns, step_ns, f_.t0, f_.step);
     std::vector<std::vector<double>> out(std::max(paths, 0));
     const size_t n = g.t.size();

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <string>
 
+#include "../support/api_json.h"
 #include "../support/http_client.h"
 #include "../support/subprocess.h"
 
@@ -20,16 +21,11 @@ namespace {
 
 using nlohmann::json;
 using testing::FreePort;
+using testing::GetJson;
 using testing::HttpCall;
 using testing::Subprocess;
 using testing::WaitFor;
 namespace fs = std::filesystem;
-
-json GetJson(uint16_t port, const std::string& target, int* status = nullptr) {
-  auto r = HttpCall(port, "GET", target);
-  if (status) *status = r.status;
-  return json::parse(r.body, nullptr, false);
-}
 
 class ForecastE2ETest : public ::testing::Test {
  protected:
