@@ -40,6 +40,8 @@ Result<json> ParseJsonBody(const HttpRequest& req) {
     return j;
   } catch (const json::parse_error& e) {
     return Status::InvalidArgument("malformed JSON at byte " + std::to_string(e.byte), e.what());
+  } catch (const json::exception& e) {  // e.g. a number too large for a double (out_of_range)
+    return Status::InvalidArgument("unreadable JSON", e.what());
   }
 }
 

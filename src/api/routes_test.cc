@@ -196,6 +196,8 @@ TEST_F(RoutesTest, FeedbackIsStoredAndBadBodiesAreRejected) {
   EXPECT_NE(Message(Call("POST", "/api/v1/feedback", R"({"verdict":"confirmed"})")).find("\"prediction_id\""), std::string::npos);
   EXPECT_NE(Message(Call("POST", "/api/v1/feedback", R"({"prediction_id":1,"verdict":"confirmed"})")).find("must be a string"),
             std::string::npos);
+  auto huge = Call("POST", "/api/v1/feedback", R"({"prediction_id":"web-1:anomaly:1","verdict":"confirmed","n":1e999})");
+  EXPECT_EQ(huge.status, 400) << huge.body;  // a number beyond a double is bad input, not a server error
   auto bad_verdict = Call("POST", "/api/v1/feedback", R"({"prediction_id":"web-1:anomaly:1","verdict":"maybe"})");
   EXPECT_EQ(bad_verdict.status, 400);
   auto unknown = Call("POST", "/api/v1/feedback", R"({"prediction_id":"nope","verdict":"dismissed"})");
@@ -212,6 +214,11 @@ TEST_F(RoutesTest, PredictionFiltersValidateTheirValues) {
   EXPECT_EQ(Call("GET", "/api/v1/predictions?kind=guess").status, 400);
   EXPECT_EQ(Call("GET", "/api/v1/predictions?since=yesterday").status, 400);
   EXPECT_EQ(Call("GET", "/api/v1/predictions/missing").status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/predictions?open=perhaps").status, 400);
+  auto open = Call("GET", "/api/v1/predictions?open=true");
+  ASSERT_EQ(open.status, 200);
+  for (const auto& p : json::parse(open.body)["data"]) EXPECT_TRUE(p["open"].get<bool>());
+  EXPECT_EQ(Call("GET", "/api/v1/predictions/missing/explanation").status, 404);
 }
 
 TEST_F(RoutesTest, AlertActionsGoToTheServiceAndHealthFollowsIt) {
