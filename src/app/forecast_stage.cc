@@ -206,9 +206,9 @@ LimitEvaluation EvaluateLimit(std::span<const TimestampNs> t, std::span<const do
     // itself is the uncertain part. The slopes of the window's two halves bound it: the ETA at the
     // steeper one is the earliest, at the flatter one the latest (beyond the horizon if it is flat).
     if (chosen_window > 0 && c.p50) {
-      const TimestampNs mid = t.back() - chosen_window / 2;
+      const TimestampNs halfway = t.back() - chosen_window / 2;
       const size_t a = std::lower_bound(t.begin(), t.end(), t.back() - chosen_window) - t.begin();
-      const size_t m = std::lower_bound(t.begin(), t.end(), mid) - t.begin();
+      const size_t m = std::lower_bound(t.begin(), t.end(), halfway) - t.begin();
       auto first_half = forecast::Fit(forecast::Method::kTheilSen, t.subspan(a, m - a), v.subspan(a, m - a), fo);
       auto second_half = forecast::Fit(forecast::Method::kTheilSen, t.subspan(m), v.subspan(m), fo);
       if (first_half.ok() && second_half.ok()) {
