@@ -18,7 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-// Distinct series one endpoint has let in, up to ingest.max_series (hashes of the label sets).
+// Distinct series one endpoint has let in, up to ingest.max_series (ingest::SeriesHash of the label sets).
 class SeriesBudget {
  public:
   explicit SeriesBudget(size_t max) : max_(max) {}
@@ -94,7 +94,7 @@ std::optional<std::string> ApplyLimits(const IngestLimits& limits, SeriesBudget&
       ok[i] = 0;
       if (!first) first = std::move(why);
     }
-    if (ok[i]) hashes[i] = s.labels.Hash();
+    if (ok[i]) hashes[i] = ingest::SeriesHash(s.labels);
   }
   budget.Admit(hashes, &ok);
   size_t kept = 0;

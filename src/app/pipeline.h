@@ -174,8 +174,22 @@ class Pipeline final : public api::ServiceBackend {
   std::unique_ptr<ingest::LogEventService> log_events_;  // logs/events counted, flushed every interval
   std::unique_ptr<ForecastStage> forecast_;          // RunOnce only on the forecast thread
   std::mutex collect_mu_;        // one collection at a time (thread or POST /collect); guards series_
-  // Resolve cache by Labels::Hash(); entries keep their labels so a hash collision is a miss, not a merge.
+  // Resolve cache by ResolveKey(labels) (pipeline.cc); entries keep their labels so a hash collision is a miss, not a merge.
   std::unordered_map<uint64_t, std::vector<std::pair<Labels, SeriesMeta>>> series_;
+  // Process()'s routes, indexed by SeriesId (the store's ids are dense), predict thread only: where a
+  // series' samples go without looking up its meta, entity and feature key by name on every sample.
+  struct FeatureRoute {
+    EntityState* entity = nullptr;            // null: not resolved yet (or no entity)
+    features::SeriesFeatures* series = nullptr;  // null: not modelled
+  };
+  std::vector<FeatureRoute> routes_;
+  struct RoutedSample {
+    EntityState* entity;
+    features::SeriesFeatures* series;
+    TimestampNs ts;
+    double value;
+  };
+  std::vector<RoutedSample> routed_;          // Process() scratch
   std::unordered_map<SeriesId, SeriesMeta> series_by_id_;         // guarded by collect_mu_ for writes
   mutable std::mutex sim_mu_;    // guards sim_ (ticks vs. injections)
 

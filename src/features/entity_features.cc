@@ -84,14 +84,15 @@ Result<FeatureSchema> FeatureSchema::FromNames(const std::vector<std::string>& n
 EntityFeatures::EntityFeatures(FeatureOptions options)
     : options_(std::move(options)), per_metric_(SeriesFeatures::Names(options_).size()) {}
 
-void EntityFeatures::Update(std::string_view metric, TimestampNs ts, double v) {
+SeriesFeatures* EntityFeatures::Series(std::string_view metric) {
   auto it = series_.find(metric);
   if (it == series_.end()) {
     it = series_.emplace(std::string(metric), std::make_unique<SeriesFeatures>(options_)).first;
   }
-  it->second->Update(ts, v);
-  last_ts_ = std::max(last_ts_, it->second->last_ts());
+  return it->second.get();
 }
+
+void EntityFeatures::Update(std::string_view metric, TimestampNs ts, double v) { Update(Series(metric), ts, v); }
 
 const SeriesFeatures* EntityFeatures::Find(std::string_view metric) const {
   auto it = series_.find(metric);

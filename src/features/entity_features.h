@@ -66,6 +66,16 @@ class EntityFeatures {
   // for NaN and out-of-order handling.
   void Update(std::string_view metric, TimestampNs ts, double v);
 
+  // The metric's state (created on first sight), for a caller that routes many samples to the same
+  // series and wants to skip the per-sample lookup by name: pass it to Update(SeriesFeatures*, ...).
+  // The pointer stays valid until EvictIdle() drops the metric or this object is destroyed.
+  SeriesFeatures* Series(std::string_view metric);
+  // Update(metric, ts, v) without the lookup. REQUIRES: series came from this object's Series().
+  void Update(SeriesFeatures* series, TimestampNs ts, double v) {
+    series->Update(ts, v);
+    if (series->last_ts() > last_ts_) last_ts_ = series->last_ts();
+  }
+
   // Every feature of every metric seen so far, metrics sorted by key (deterministic whatever the arrival order).
   FeatureSchema Schema() const;
 

@@ -95,6 +95,29 @@ TEST(EntityFeaturesTest, EvictIdleForgetsMetricsThatStoppedReporting) {
   EXPECT_TRUE(std::isnan(v[SeriesFeatures::Names(e.options()).size()]));
 }
 
+TEST(EntityFeaturesTest, UpdateThroughSeriesHandleEqualsUpdateByName) {
+  EntityFeatures by_name, by_handle;
+  SeriesFeatures* a = by_handle.Series("a");
+  SeriesFeatures* b = by_handle.Series("b{mode=x}");
+  EXPECT_EQ(by_handle.Series("a"), a);  // stable: the same state every time
+  for (int i = 0; i < 200; ++i) {
+    const TimestampNs ts = kT0 + i * kSec;
+    by_name.Update("a", ts, i * 0.5);
+    by_handle.Update(a, ts, i * 0.5);
+    by_name.Update("b{mode=x}", ts + kSec / 2, 100 - i);
+    by_handle.Update(b, ts + kSec / 2, 100 - i);
+  }
+  EXPECT_EQ(by_handle.last_ts(), by_name.last_ts());
+  EXPECT_EQ(by_handle.metric_count(), 2u);
+  FeatureSchema schema = by_name.Schema();
+  ASSERT_EQ(by_handle.Schema(), schema);
+  std::vector<double> x, y;
+  by_name.Vector(schema, &x);
+  by_handle.Vector(schema, &y);
+  ASSERT_EQ(x.size(), y.size());
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(x[i], y[i]) << schema.names()[i];
+}
+
 TEST(EntityFeaturesTest, SubsetSchemaFillsByName) {
   EntityFeatures e;
   e.Update("cpu", kT0, 10);

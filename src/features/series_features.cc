@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cmath>
 #include <limits>
+#include <span>
 
 namespace foresight::features {
 namespace {
@@ -15,10 +16,12 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 SeriesFeatures::SeriesFeatures(const FeatureOptions& options) {
   assert(options.ewma_half_life_s > 0);
-  windows_.resize(options.windows_ns.size());
-  for (size_t i = 0; i < windows_.size(); ++i) {
+  nwindows_ = options.windows_ns.size();
+  if (nwindows_ > kInlineWindows) more_windows_.resize(nwindows_);
+  Window* w = windows();
+  for (size_t i = 0; i < nwindows_; ++i) {
     assert(options.windows_ns[i] > 0);
-    windows_[i].width_ns = options.windows_ns[i];
+    w[i].width_ns = options.windows_ns[i];
   }
   ewma_rate_ = std::log(2.0) / options.ewma_half_life_s;
 }
@@ -74,6 +77,22 @@ void SeriesFeatures::Recentre(Window& w, TimestampNs ts) {
   }
 }
 
+void SeriesFeatures::Prefetch(int stage) const {
+  if (stage == 0) {
+    const char* p = reinterpret_cast<const char*>(this);
+    for (size_t off = 0; off < sizeof(SeriesFeatures); off += 64) __builtin_prefetch(p + off, 1);
+    return;
+  }
+  // The object is (nearly) in cache by now: touch the slots Update() reads and writes.
+  if (points_.empty()) return;
+  __builtin_prefetch(&points_.back(), 1);
+  for (const Window& w : std::span(windows(), nwindows_)) {
+    if (w.start < points_.end_seq() && w.start >= points_.begin_seq()) __builtin_prefetch(&points_.at(w.start));
+  }
+  if (!min_q_.empty()) __builtin_prefetch(&min_q_.back(), 1);
+  if (!max_q_.empty()) __builtin_prefetch(&max_q_.back(), 1);
+}
+
 void SeriesFeatures::Update(TimestampNs ts, double v) {
   if (!std::isfinite(v)) {
     ++nan_skipped_;
@@ -88,7 +107,7 @@ void SeriesFeatures::Update(TimestampNs ts, double v) {
     has_last_ = true;
     ewma_ = v;
     rate_ = 0;
-    for (Window& w : windows_) {
+    for (Window& w : std::span(windows(), nwindows_)) {
       w.base_ts = ts;
       w.shift = v;
     }
@@ -114,7 +133,7 @@ void SeriesFeatures::Update(TimestampNs ts, double v) {
   const uint64_t max_pushed = max_q_.end_seq() - 1;
 
   uint64_t oldest = seq;
-  for (Window& w : windows_) {
+  for (Window& w : std::span(windows(), nwindows_)) {
     Add(w, ts, v);
     // Evict points at or before ts - width: the window is (ts - width, ts].
     const TimestampNs cutoff = ts - w.width_ns;
@@ -145,7 +164,7 @@ void SeriesFeatures::Write(double* out) const {
   out[1] = ewma_;
   out[2] = rate_;
   double* o = out + kGlobalFeatures;
-  for (const Window& w : windows_) {
+  for (const Window& w : std::span(windows(), nwindows_)) {
     const double n = w.n;
     const double mean_x = w.sx / n;
     const double var = std::max(0.0, w.sxx / n - mean_x * mean_x);

@@ -45,12 +45,17 @@ class SeriesFeatures {
 
   // Writes size() features to out[0..size()). REQUIRES: out has room for size() doubles.
   void Write(double* out) const;
-  size_t size() const { return kGlobalFeatures + kWindowFeatures * windows_.size(); }
+  size_t size() const { return kGlobalFeatures + kWindowFeatures * nwindows_; }
 
   // Feature names in Write() order, e.g. {"last", "ewma", "rate", "mean_1m", ..., "slope_15m"}.
   static std::vector<std::string> Names(const FeatureOptions& options);
   // "1m", "5m", "15m", "1h", "30s", "1500ms": the window's suffix in feature names.
   static std::string WindowName(int64_t window_ns);
+
+  // Hints the CPU to start loading this series' state (the object itself, then the ring slots the next
+  // Update() touches) so a caller updating many series can overlap the cache misses of several of them:
+  // call Prefetch(0) a few samples ahead and Prefetch(1) about half as far ahead. No effect on results.
+  void Prefetch(int stage) const;
 
   uint64_t samples() const { return samples_; }
   uint64_t nan_skipped() const { return nan_skipped_; }
@@ -82,7 +87,15 @@ class SeriesFeatures {
   void Remove(Window& w, TimestampNs ts, double v);
   void Recentre(Window& w, TimestampNs ts);
 
-  std::vector<Window> windows_;
+  // The windows live inside the object when there are at most kInlineWindows (the defaults have three),
+  // so one Update() touches one contiguous block instead of chasing a pointer to a second one.
+  static constexpr size_t kInlineWindows = 3;
+  Window* windows() { return nwindows_ <= kInlineWindows ? inline_windows_ : more_windows_.data(); }
+  const Window* windows() const { return nwindows_ <= kInlineWindows ? inline_windows_ : more_windows_.data(); }
+
+  size_t nwindows_ = 0;
+  Window inline_windows_[kInlineWindows];
+  std::vector<Window> more_windows_;  // used instead when there are more windows
   internal::Ring<Point> points_;  // holds the longest window's points
   // Monotonic deques of point sequence numbers shared by all windows: values strictly increasing (min_q_)
   // or strictly decreasing (max_q_) from front to back.

@@ -50,12 +50,21 @@ std::string MakeBody() {
   return body;
 }
 
-// The pipeline's resolve cache, reduced to what the feature update needs: label hash → (entity state,
-// feature key), labels compared on a hit as Pipeline::ResolveLocked does.
+// The pipeline's resolve cache and feature routes, reduced to what the feature update needs: SeriesHash
+// (Pipeline::ResolveLocked's ResolveKey) -> labels, compared on a hit as ResolveLocked does, and the
+// series' feature state, which Pipeline::Process finds by series id once and then updates through the
+// pointer, prefetching a few samples ahead.
 struct Resolved {
   Labels labels;
   features::EntityFeatures* entity = nullptr;
-  std::string key;
+  features::SeriesFeatures* series = nullptr;
+};
+
+struct Routed {
+  features::EntityFeatures* entity;
+  features::SeriesFeatures* series;
+  TimestampNs ts;
+  double value;
 };
 
 // Arg 1: the full path. Arg 0: decode and series lookup only (no feature update), to split the cost.
@@ -65,17 +74,19 @@ void BM_LineProtocolDecodeAndFeatureUpdate(benchmark::State& state) {
   std::unordered_map<uint64_t, std::vector<Resolved>> cache;
   std::unordered_map<std::string, std::unique_ptr<features::EntityFeatures>> entities;
   std::vector<LabeledSample> out;
+  std::vector<Routed> routed;
   out.reserve(kLines * 4);
   LineProtocolOptions options;
   TimestampNs ts = 1'795'392'000LL * kNanosPerSecond;
   size_t samples = 0;
   for (auto _ : state) {
     out.clear();
+    routed.clear();
     options.default_ts = ts;
     DecodeResult r = DecodeLineProtocol(body, options, &out);
     if (!r.ok()) state.SkipWithError(r.first_error->message.c_str());
     for (const LabeledSample& s : out) {
-      auto& chain = cache[s.labels.Hash()];
+      auto& chain = cache[SeriesHash(s.labels)];
       Resolved* hit = nullptr;
       for (auto& c : chain) {
         if (c.labels == s.labels) hit = &c;
@@ -84,10 +95,19 @@ void BM_LineProtocolDecodeAndFeatureUpdate(benchmark::State& state) {
         std::string entity = EntityOf(s.labels);
         auto& e = entities[entity];
         if (!e) e = std::make_unique<features::EntityFeatures>();
-        chain.push_back(Resolved{s.labels, e.get(), features::MetricKey(s.labels)});
+        chain.push_back(Resolved{s.labels, e.get(), e->Series(features::MetricKey(s.labels))});
         hit = &chain.back();
       }
-      if (update) hit->entity->Update(hit->key, s.ts_ns, s.value);
+      routed.push_back({hit->entity, hit->series, s.ts_ns, s.value});
+    }
+    if (update) {
+      constexpr size_t kAhead = 8;  // as Pipeline::Process
+      const size_t n = routed.size();
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kAhead < n) routed[i + kAhead].series->Prefetch(0);
+        if (i + kAhead / 2 < n) routed[i + kAhead / 2].series->Prefetch(1);
+        routed[i].entity->Update(routed[i].series, routed[i].ts, routed[i].value);
+      }
     }
     samples += r.samples;
     ts += 10 * kNanosPerSecond;

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/labels.h"
 #include "core/status.h"
 #include "core/types.h"
 
@@ -74,6 +75,11 @@ struct DecodeResult {
 // callers that want a separate check call ParsePrecision() first.
 DecodeResult DecodeLineProtocol(std::string_view body, const LineProtocolOptions& options,
                                 std::vector<LabeledSample>* out);
+
+// A 64-bit hash of a label set, eight bytes at a time (several times faster than Labels::Hash(), which
+// goes byte by byte): the key of in-memory caches and budgets of decoded series, never stored. Equal
+// label sets hash equal; unequal ones may collide, so users compare the labels (or accept the error).
+uint64_t SeriesHash(const Labels& labels);
 
 // Nanoseconds per unit of `precision` ("ns" 1, "us" 1e3, "ms" 1e6, "s" 1e9).
 // Errors: InvalidArgument naming the accepted values.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -461,6 +462,24 @@ TEST(GunzipBodyTest, CorruptTruncatedOrNotGzipIsInvalidArgument) {
   bad_crc[bad_crc.size() - 6] ^= 0x55;  // inside the CRC32 trailer
   EXPECT_EQ(GunzipBody(bad_crc, 1024).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(GunzipBody(gz + "garbage", 1024).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(SeriesHashTest, EqualLabelSetsHashEqualAndNearMissesDiffer) {
+  Labels a({{"__name__", "cpu_usage"}, {"host", "web-1000.prod.example.com"}, {"region", "us-east-1"}});
+  Labels b({{"__name__", "cpu_usage"}, {"host", "web-1000.prod.example.com"}, {"region", "us-east-1"}});
+  EXPECT_EQ(SeriesHash(a), SeriesHash(b));
+  // Boundaries between names and values, and every tail length (the hash reads 8 bytes at a time).
+  EXPECT_NE(SeriesHash(Labels({{"a", "bc"}})), SeriesHash(Labels({{"ab", "c"}})));
+  EXPECT_NE(SeriesHash(Labels({{"a", "b"}, {"c", "d"}})), SeriesHash(Labels({{"a", "bc"}, {"d", "e"}})));
+  std::set<uint64_t> seen;
+  for (int n = 1; n <= 40; ++n) {
+    for (char last : {'x', 'y'}) {
+      std::string v(static_cast<size_t>(n) - 1, 'v');
+      v += last;
+      seen.insert(SeriesHash(Labels({{"__name__", "m"}, {"host", v}})));
+    }
+  }
+  EXPECT_EQ(seen.size(), 80u);
 }
 
 }  // namespace
