@@ -174,7 +174,7 @@ class Pipeline final : public api::ServiceBackend {
   std::unique_ptr<ingest::LogEventService> log_events_;  // logs/events counted, flushed every interval
   std::unique_ptr<ForecastStage> forecast_;          // RunOnce only on the forecast thread
   std::mutex collect_mu_;        // one collection at a time (thread or POST /collect); guards series_
-  // Resolve cache by ResolveKey(labels) (pipeline.cc); entries keep their labels (flattened into one
+  // Resolve cache by SeriesHash(labels) (core/labels.h); entries keep their labels (flattened into one
   // string, FlattenLabels) so a hash collision is a miss, not a merge.
   std::unordered_map<uint64_t, std::vector<std::pair<std::string, SeriesMeta>>> series_;
   // Process()'s routes, indexed by SeriesId (the store's ids are dense), predict thread only: where a

@@ -1,6 +1,7 @@
 #include "core/labels.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/types.h"
 
@@ -171,6 +172,71 @@ std::string EntityOf(const Labels& labels) {
   auto e = labels.Get(kEntityLabel);
   if (!e.empty()) return std::string(e);
   return std::string(labels.Get(kHostLabel));
+}
+
+uint64_t SeriesHash(const Labels& labels) {
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  uint64_t h = labels.size();
+  auto mix = [&h](std::string_view s) {
+    const char* p = s.data();
+    size_t n = s.size();
+    uint64_t acc = n;
+    while (n >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      acc = (acc ^ w) * kMul;
+      acc ^= acc >> 29;
+      p += 8;
+      n -= 8;
+    }
+    if (n > 0) {  // 1..7 bytes left, read without a variable-length copy (wyhash's trick)
+      uint64_t w;
+      if (n >= 4) {
+        uint32_t lo, hi;
+        std::memcpy(&lo, p, 4);
+        std::memcpy(&hi, p + n - 4, 4);
+        w = (uint64_t{hi} << 32) | lo;
+      } else {
+        w = (uint64_t{static_cast<unsigned char>(p[0])} << 16) |
+            (uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) | static_cast<unsigned char>(p[n - 1]);
+      }
+      acc = (acc ^ w) * kMul;
+      acc ^= acc >> 29;
+    }
+    h = (h ^ acc) * kMul;
+    h ^= h >> 32;
+  };
+  for (const Label& l : labels) {
+    mix(l.name);
+    mix(l.value);
+  }
+  return h;
+}
+
+void FlattenLabels(const Labels& labels, std::string* out) {
+  out->clear();
+  for (const Label& l : labels) {
+    for (const std::string* s : {&l.name, &l.value}) {
+      const auto n = static_cast<uint32_t>(s->size());
+      out->append(reinterpret_cast<const char*>(&n), sizeof n);
+      out->append(*s);
+    }
+  }
+}
+
+bool FlatLabelsEqual(std::string_view flat, const Labels& labels) {
+  size_t pos = 0;
+  for (const Label& l : labels) {
+    for (const std::string* s : {&l.name, &l.value}) {
+      uint32_t n;
+      if (flat.size() - pos < sizeof n) return false;
+      std::memcpy(&n, flat.data() + pos, sizeof n);
+      pos += sizeof n;
+      if (n != s->size() || flat.size() - pos < n || std::memcmp(flat.data() + pos, s->data(), n) != 0) return false;
+      pos += n;
+    }
+  }
+  return pos == flat.size();
 }
 
 }  // namespace foresight

@@ -58,4 +58,14 @@ class Labels {
   std::vector<Label> pairs_;
 };
 
+// A 64-bit hash of a label set, eight bytes at a time (several times faster than Labels::Hash(), which
+// goes byte by byte): the key of in-memory caches and budgets of series, never stored. Equal label sets
+// hash equal; unequal ones may collide, so users compare the labels (or accept the error).
+uint64_t SeriesHash(const Labels& labels);
+
+// A label set as one string of length-prefixed names and values: a compact copy for caches, where a hit
+// compares against one contiguous block (FlatLabelsEqual) instead of chasing a vector of strings.
+void FlattenLabels(const Labels& labels, std::string* out);
+bool FlatLabelsEqual(std::string_view flat, const Labels& labels);
+
 }  // namespace foresight

@@ -51,37 +51,10 @@ std::string MakeBody() {
   return body;
 }
 
-// As in src/app/pipeline.cc: the resolve cache keeps each label set as one string of length-prefixed names and values, so a hit
-// compares against one contiguous block instead of chasing a vector of strings (cache misses dominate).
-void FlattenLabels(const Labels& labels, std::string* out) {
-  out->clear();
-  for (const Label& l : labels) {
-    for (const std::string* s : {&l.name, &l.value}) {
-      const auto n = static_cast<uint32_t>(s->size());
-      out->append(reinterpret_cast<const char*>(&n), sizeof n);
-      out->append(*s);
-    }
-  }
-}
-
-bool FlatEquals(std::string_view flat, const Labels& labels) {
-  size_t pos = 0;
-  for (const Label& l : labels) {
-    for (const std::string* s : {&l.name, &l.value}) {
-      uint32_t n;
-      if (flat.size() - pos < sizeof n) return false;
-      std::memcpy(&n, flat.data() + pos, sizeof n);
-      pos += sizeof n;
-      if (n != s->size() || flat.size() - pos < n || std::memcmp(flat.data() + pos, s->data(), n) != 0) return false;
-      pos += n;
-    }
-  }
-  return pos == flat.size();
-}
 
 
 // The pipeline's resolve cache and feature routes, reduced to what the feature update needs: SeriesHash
-// (Pipeline::ResolveLocked's ResolveKey) -> labels, compared on a hit as ResolveLocked does, and the
+// (Pipeline::ResolveLocked's SeriesHash) -> labels, compared on a hit as ResolveLocked does, and the
 // series' feature state, which Pipeline::Process finds by series id once and then updates through the
 // pointer, prefetching a few samples ahead.
 struct Resolved {
@@ -119,7 +92,7 @@ void BM_LineProtocolDecodeAndFeatureUpdate(benchmark::State& state) {
       auto& chain = cache[SeriesHash(s.labels)];
       Resolved* hit = nullptr;
       for (auto& c : chain) {
-        if (FlatEquals(c.labels, s.labels)) hit = &c;
+        if (FlatLabelsEqual(c.labels, s.labels)) hit = &c;
       }
       if (hit == nullptr) {
         std::string entity = EntityOf(s.labels);

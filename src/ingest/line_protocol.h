@@ -76,10 +76,8 @@ struct DecodeResult {
 DecodeResult DecodeLineProtocol(std::string_view body, const LineProtocolOptions& options,
                                 std::vector<LabeledSample>* out);
 
-// A 64-bit hash of a label set, eight bytes at a time (several times faster than Labels::Hash(), which
-// goes byte by byte): the key of in-memory caches and budgets of decoded series, never stored. Equal
-// label sets hash equal; unequal ones may collide, so users compare the labels (or accept the error).
-uint64_t SeriesHash(const Labels& labels);
+// The fast in-memory hash of a decoded series' label set (core/labels.h).
+using foresight::SeriesHash;
 
 // Nanoseconds per unit of `precision` ("ns" 1, "us" 1e3, "ms" 1e6, "s" 1e9).
 // Errors: InvalidArgument naming the accepted values.
