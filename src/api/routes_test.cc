@@ -9,13 +9,13 @@
 
 #include "ingest/remote_write.h"
 #include "storage/sqlite/sqlite_record_store.h"
+#include "storage/testing/temp_stores.h"
 #include "storage/tsdb/tsdb.h"
 
 namespace foresight::api {
 namespace {
 
 using nlohmann::json;
-namespace fs = std::filesystem;
 
 class FakeService final : public ServiceBackend {
  public:
@@ -64,18 +64,10 @@ class FakeService final : public ServiceBackend {
 class RoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("foresight-routes-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    storage::tsdb::TsdbOptions to;
-    to.data_dir = (dir_ / "tsdb").string();
-    to.background = false;
-    auto tsdb = storage::tsdb::Tsdb::Open(to, clock_);
-    ASSERT_TRUE(tsdb.ok()) << tsdb.status().ToString();
-    tsdb_ = std::move(*tsdb);
-    store_ptr_ = tsdb_.get();
-    auto records = storage::SqliteRecordStore::Open((dir_ / "records.db").string());
-    ASSERT_TRUE(records.ok()) << records.status().ToString();
-    records_ = std::move(*records);
+    ASSERT_TRUE(stores_.Open("routes", clock_).ok());
+    tsdb_ = &stores_.samples();
+    store_ptr_ = tsdb_;
+    records_ = &stores_.records();
 
     // Two series of one metric, a sample per second over the last 10 minutes.
     now_ = clock_.NowNs();
@@ -96,17 +88,12 @@ class RoutesTest : public ::testing::Test {
     ASSERT_TRUE(records_->PutPrediction(p).ok());
 
     ApiContext ctx;
-    ctx.samples = tsdb_.get();
-    ctx.records = records_.get();
+    ctx.samples = tsdb_;
+    ctx.records = records_;
     ctx.service = &service_;
     ctx.clock = &clock_;
     ctx.options.max_series_per_query = 1;
     RegisterRoutes(router_, ctx);
-  }
-  void TearDown() override {
-    tsdb_.reset();
-    records_.reset();
-    fs::remove_all(dir_);
   }
 
   HttpResponse Call(const std::string& method, const std::string& target, const std::string& body = "",
@@ -124,9 +111,9 @@ class RoutesTest : public ::testing::Test {
   static std::string Message(const HttpResponse& r) { return json::parse(r.body)["error"]["message"]; }
 
   FakeClock clock_;
-  fs::path dir_;
-  std::unique_ptr<storage::tsdb::Tsdb> tsdb_;
-  std::unique_ptr<storage::SqliteRecordStore> records_;
+  storage::testing::TempStores stores_;
+  storage::tsdb::Tsdb* tsdb_ = nullptr;
+  storage::SqliteRecordStore* records_ = nullptr;
   storage::SampleStore* store_ptr_ = nullptr;
   FakeService service_{&store_ptr_};
   Router router_;

@@ -4,19 +4,15 @@
 #include "app/forecast_stage.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
-#include <filesystem>
 
 #include "alerting/alert_manager.h"
-#include "storage/sqlite/sqlite_record_store.h"
-#include "storage/tsdb/tsdb.h"
+#include "storage/testing/temp_stores.h"
 
 namespace foresight::app {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 constexpr int64_t kMin = 60 * kNanosPerSecond;
 constexpr int64_t kHour = 60 * kMin;
@@ -24,26 +20,16 @@ constexpr int64_t kHour = 60 * kMin;
 class ForecastStageTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("foresight-forecast-stage-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    storage::tsdb::TsdbOptions to;
-    to.data_dir = (dir_ / "tsdb").string();
-    to.background = false;
-    auto tsdb = storage::tsdb::Tsdb::Open(to, clock_);
-    ASSERT_TRUE(tsdb.ok()) << tsdb.status().ToString();
-    tsdb_ = std::move(*tsdb);
-    auto records = storage::SqliteRecordStore::Open((dir_ / "records.db").string());
-    ASSERT_TRUE(records.ok()) << records.status().ToString();
-    records_ = std::move(*records);
+    ASSERT_TRUE(stores_.Open("forecast-stage", clock_).ok());
+    tsdb_ = &stores_.samples();
+    records_ = &stores_.records();
     alerting::AlertManagerOptions ao;
     alerts_ = std::make_unique<alerting::AlertManager>(ao, *records_, clock_,
                                                        std::vector<std::unique_ptr<alerting::Notifier>>{});
   }
   void TearDown() override {
-    alerts_.reset();
-    tsdb_.reset();
-    records_.reset();
-    fs::remove_all(dir_);
+    alerts_.reset();  // before the record store it writes to
+    stores_.Close();
   }
 
   // One sample per minute of value(minutes since start) over [now - span, now].
@@ -68,10 +54,10 @@ class ForecastStageTest : public ::testing::Test {
     return Labels{{"__name__", metric}, {"entity", entity}};
   }
 
-  fs::path dir_;
   FakeClock clock_{1'767'571'200LL * kNanosPerSecond};
-  std::unique_ptr<storage::tsdb::Tsdb> tsdb_;
-  std::unique_ptr<storage::SqliteRecordStore> records_;
+  storage::testing::TempStores stores_;
+  storage::tsdb::Tsdb* tsdb_ = nullptr;
+  storage::SqliteRecordStore* records_ = nullptr;
   std::unique_ptr<alerting::AlertManager> alerts_;
   SelfMetrics metrics_;
 };
