@@ -184,11 +184,25 @@ try {
   const fc = await waitFor(async () => (await api('/api/v1/predictions?entity=e2e-disk&kind=forecast')).find((p) => p.eta_ms), 60_000, 1000);
   if (check('the filling disk becomes a forecast prediction with an ETA', !!fc, fc ? `ETA ${fc.eta}, P10 ${fc.eta_low}, P90 ${fc.eta_high}` : '')) {
     await page.goto(`${base}/#/predictions/${encodeURIComponent(fc.id)}`);
+    // The countdown must tick, and at every reading agree with its own ETA and the browser's clock.
+    // (The forecast stage may move the ETA between readings, so "ticks" means "changes within a few
+    // seconds", and agreement is checked against the ETA shown at that moment.)
     const cd = await page.waitForSelector('[data-testid="countdown-value"]', { timeout: 10_000 }).catch(() => null);
-    const t1 = cd ? await cd.textContent() : '';
-    await sleep(1500);
-    const t2 = cd ? await cd.textContent() : '';
-    check('the forecast prediction shows a live countdown', !!cd && t1 !== t2 && /\d+m \d\ds/.test(t2), `${t1} → ${t2}`);
+    const reading = () => page.evaluate(() => {
+      const box = document.querySelector('[data-testid="countdown"]');
+      const text = box?.querySelector('[data-testid="countdown-value"]')?.textContent ?? '';
+      const eta = Date.parse(box?.querySelector('time')?.getAttribute('datetime') ?? '');
+      return { text, eta, now: Date.now() };
+    });
+    const seconds = (t) => {
+      const m = /^(?:(\d+)h )?(\d+)m (\d\d)s$/.exec(t);
+      return m ? (+(m[1] || 0)) * 3600 + (+m[2]) * 60 + (+m[3]) : NaN;
+    };
+    const agrees = (r) => Math.abs(seconds(r.text) - (r.eta - r.now) / 1000) <= 2;
+    const r1 = cd ? await reading() : { text: '' };
+    const r2 = cd ? await waitFor(async () => { const r = await reading(); return r.text !== r1.text && r; }, 6000, 250) : null;
+    check('the forecast prediction shows a live countdown that agrees with its ETA',
+      !!cd && !!r2 && agrees(r1) && agrees(r2), `${r1.text} → ${r2 ? r2.text : '(unchanged for 6 s)'}`);
     const interval = await page.textContent('[data-testid="countdown-interval"]').catch(() => '');
     check('and its P10–P90 interval', /P10–P90/.test(interval || ''), interval || '');
     const fbars = await page.$$('[data-testid="prediction"] [data-testid="attribution-bar"]');
