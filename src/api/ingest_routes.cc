@@ -27,19 +27,49 @@ class SeriesBudget {
   void Admit(const std::vector<uint64_t>& hashes, std::vector<char>* ok) {
     std::lock_guard lock(mu_);
     for (size_t i = 0; i < hashes.size(); ++i) {
-      if (!(*ok)[i] || seen_.count(hashes[i])) continue;
-      if (seen_.size() >= max_) {
-        (*ok)[i] = 2;  // refused by the budget
-        continue;
-      }
-      seen_.insert(hashes[i]);
+      if ((*ok)[i] && !AdmitLocked(hashes[i])) (*ok)[i] = 2;  // refused by the budget
     }
+  }
+  // One series; false when it is new and the budget is spent.
+  bool AdmitOne(uint64_t hash) {
+    std::lock_guard lock(mu_);
+    return AdmitLocked(hash);
   }
 
  private:
+  bool AdmitLocked(uint64_t hash) {
+    if (seen_.count(hash)) return true;
+    if (seen_.size() >= max_) return false;
+    seen_.insert(hash);
+    return true;
+  }
+
   const size_t max_;
   std::mutex mu_;
   std::unordered_set<uint64_t> seen_;
+};
+
+// Line protocol series caches (ingest::LineSeriesCache), one per concurrent request: a request takes one
+// and gives it back, so decoding needs no lock. Entries are series ids of the one backend.
+class LineCachePool {
+ public:
+  explicit LineCachePool(size_t max_entries) : max_entries_(max_entries) {}
+  std::unique_ptr<ingest::LineSeriesCache> Take() {
+    std::lock_guard lock(mu_);
+    if (free_.empty()) return std::make_unique<ingest::LineSeriesCache>(max_entries_);
+    auto c = std::move(free_.back());
+    free_.pop_back();
+    return c;
+  }
+  void Give(std::unique_ptr<ingest::LineSeriesCache> cache) {
+    std::lock_guard lock(mu_);
+    free_.push_back(std::move(cache));
+  }
+
+ private:
+  const size_t max_entries_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<ingest::LineSeriesCache>> free_;
 };
 
 struct IngestContext {
@@ -47,12 +77,15 @@ struct IngestContext {
   IngestLimits limits;
   // One budget per endpoint family.
   SeriesBudget influx{0}, remote_write{0}, otlp{0};
+  // A series may be written in several byte forms (tag order), hence twice the series budget.
+  LineCachePool line_caches;
   explicit IngestContext(const ApiContext& ctx)
       : api(ctx),
         limits(ctx.options.ingest),
         influx(limits.max_series_per_endpoint),
         remote_write(limits.max_series_per_endpoint),
-        otlp(limits.max_series_per_endpoint) {}
+        otlp(limits.max_series_per_endpoint),
+        line_caches(std::clamp<size_t>(2 * limits.max_series_per_endpoint, 1024, size_t{1} << 20)) {}
 };
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -67,6 +100,27 @@ HttpResponse NoContent() {
   return r;
 }
 
+// The per-series limit a label set breaks (too many labels, a label value too long), naming its key.
+std::optional<std::string> SeriesLimitError(const IngestLimits& limits, const Labels& labels) {
+  if (labels.size() > limits.max_labels_per_series) {
+    std::string why = labels.metric().empty() ? std::string("series") : "series " + std::string(labels.metric());
+    return why + ": " + std::to_string(labels.size()) + " labels exceed the limit of " +
+           std::to_string(limits.max_labels_per_series) + " (ingest.max_labels_per_series)";
+  }
+  for (const Label& l : labels) {
+    if (l.value.size() > limits.max_label_value_bytes) {
+      return "label " + l.name + ": value of " + std::to_string(l.value.size()) + " bytes exceeds the limit of " +
+             std::to_string(limits.max_label_value_bytes) + " bytes (ingest.max_label_value_bytes)";
+    }
+  }
+  return std::nullopt;
+}
+
+std::string BudgetError(const IngestLimits& limits, const Labels& labels) {
+  return "series " + labels.ToString().substr(0, 200) + " would exceed this endpoint's limit of " +
+         std::to_string(limits.max_series_per_endpoint) + " series (ingest.max_series)";
+}
+
 // Drops the samples that break a per-series limit (label values too long, or a new series past the
 // endpoint's budget); returns the first cause, naming the limit's key.
 std::optional<std::string> ApplyLimits(const IngestLimits& limits, SeriesBudget& budget, std::vector<LabeledSample>* samples,
@@ -76,21 +130,7 @@ std::optional<std::string> ApplyLimits(const IngestLimits& limits, SeriesBudget&
   std::vector<char> ok(samples->size(), 1);
   for (size_t i = 0; i < samples->size(); ++i) {
     const LabeledSample& s = (*samples)[i];
-    std::optional<std::string> why;
-    if (s.labels.size() > limits.max_labels_per_series) {
-      why = s.labels.metric().empty() ? std::string("series") : "series " + std::string(s.labels.metric());
-      *why += ": " + std::to_string(s.labels.size()) + " labels exceed the limit of " +
-              std::to_string(limits.max_labels_per_series) + " (ingest.max_labels_per_series)";
-    } else {
-      for (const Label& l : s.labels) {
-        if (l.value.size() > limits.max_label_value_bytes) {
-          why = "label " + l.name + ": value of " + std::to_string(l.value.size()) + " bytes exceeds the limit of " +
-                std::to_string(limits.max_label_value_bytes) + " bytes (ingest.max_label_value_bytes)";
-          break;
-        }
-      }
-    }
-    if (why) {
+    if (auto why = SeriesLimitError(limits, s.labels)) {
       ok[i] = 0;
       if (!first) first = std::move(why);
     }
@@ -102,10 +142,7 @@ std::optional<std::string> ApplyLimits(const IngestLimits& limits, SeriesBudget&
     LabeledSample& s = (*samples)[i];
     if (ok[i] == 2) {
       ok[i] = 0;
-      if (!first) {
-        first = "series " + s.labels.ToString().substr(0, 200) + " would exceed this endpoint's limit of " +
-                std::to_string(limits.max_series_per_endpoint) + " series (ingest.max_series)";
-      }
+      if (!first) first = BudgetError(limits, s.labels);
     }
     if (!ok[i]) {
       ++*dropped;
@@ -161,11 +198,23 @@ HttpResponse HandleLineProtocolWrite(IngestContext& ctx, const HttpRequest& req)
   lo.default_ts = ctx.api.clock->NowNs();
   lo.max_line_bytes = ctx.limits.max_line_bytes;
   lo.max_labels = std::max<size_t>(1, ctx.limits.max_labels_per_series);
-  std::vector<LabeledSample> samples;
-  ingest::DecodeResult r = ingest::DecodeLineProtocol(std::get<std::string_view>(body), lo, &samples);
-  size_t dropped = 0;
-  auto limit_error = ApplyLimits(ctx.limits, ctx.influx, &samples, &dropped);
-  if (auto err = IngestOrError(ctx, samples)) return *err;
+  // Refused now (starting, or the models are behind: 503/429) before any work or any new series.
+  if (Status st = ctx.api.service->IngestResolved({}); !st.ok()) return BackendError(st);
+  // Series are resolved through a cache of their bytes as written (no Labels for a known series); a new
+  // one passes the per-series limits and the endpoint's budget, then the backend resolves it.
+  auto resolve = [&ctx](const Labels& labels) -> Result<SeriesId> {
+    if (auto why = SeriesLimitError(ctx.limits, labels)) return Status::InvalidArgument(*why);
+    if (!ctx.influx.AdmitOne(ingest::SeriesHash(labels))) return Status::InvalidArgument(BudgetError(ctx.limits, labels));
+    return ctx.api.service->ResolveSeries(labels);
+  };
+  std::vector<Sample> samples;
+  std::unique_ptr<ingest::LineSeriesCache> cache = ctx.line_caches.Take();
+  ingest::ResolvedDecodeResult r =
+      ingest::DecodeLineProtocolResolved(std::get<std::string_view>(body), lo, cache.get(), resolve, &samples);
+  ctx.line_caches.Give(std::move(cache));
+  if (!samples.empty()) {
+    if (Status st = ctx.api.service->IngestResolved(samples); !st.ok()) return BackendError(st);
+  }
   if (r.first_error) {
     std::string msg = r.first_error->message;
     // Say which setting governs the two limit errors of the decoder.
@@ -177,9 +226,9 @@ HttpResponse HandleLineProtocolWrite(IngestContext& ctx, const HttpRequest& req)
     return HttpResponse::Error(400, "INVALID_ARGUMENT",
                                msg + " (" + std::to_string(r.points) + " of " + std::to_string(r.lines) + " lines stored)");
   }
-  if (limit_error) {
+  if (r.first_refusal) {
     return HttpResponse::Error(400, "INVALID_ARGUMENT",
-                               *limit_error + " (" + std::to_string(dropped) + " of " + std::to_string(r.samples) +
+                               *r.first_refusal + " (" + std::to_string(r.refused) + " of " + std::to_string(r.samples) +
                                    " samples refused, the rest stored)");
   }
   return NoContent();

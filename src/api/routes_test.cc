@@ -32,6 +32,12 @@ class FakeService final : public ServiceBackend {
     ingested += samples.size();
     return (*store_)->Append(out);
   }
+  Result<SeriesId> ResolveSeries(const Labels& labels) override { return (*store_)->Resolve(labels); }
+  Status IngestResolved(std::span<const Sample> samples) override {
+    if (busy) return Status::ResourceExhausted("ingest", "the pipeline is behind; retry shortly");
+    ingested += samples.size();
+    return (*store_)->Append(samples);
+  }
   Result<json> CollectNow() override { return json{{"samples", 3}}; }
   json StatusJson() const override { return json{{"healthy", healthy}}; }
   json EntitiesJson() const override { return json::array({json{{"entity", "web-1"}}}); }

@@ -23,6 +23,14 @@ class ServiceBackend {
   // the pipeline is behind (answer 429 with Retry-After; nothing of the batch was stored), Unavailable
   // while starting, InvalidArgument for samples whose labels are invalid (the rest are stored).
   virtual Status IngestSamples(std::span<const LabeledSample> samples) = 0;
+  // The fast path of HTTP ingest for decoders that keep their own cache of series (line protocol):
+  // the id of a series, created if new. Errors: InvalidArgument for invalid labels (or a series past the
+  // service's limit), Unavailable while starting.
+  virtual Result<SeriesId> ResolveSeries(const Labels& labels) = 0;
+  // Stores samples of series resolved by ResolveSeries and feeds them to the models; acknowledgement and
+  // errors as IngestSamples. An empty span stores nothing and answers whether a batch would be admitted
+  // now (Unavailable, ResourceExhausted), so a caller can refuse a request before decoding it.
+  virtual Status IngestResolved(std::span<const Sample> samples) = 0;
   // POST /api/v1/logs, /v1/logs (and syslog): mines each line into a template and counts it per entity;
   // the counts become series at the next collect interval. Errors as IngestSamples (nothing counted).
   virtual Status IngestLogs(std::span<const ingest::LogRecord> records) {

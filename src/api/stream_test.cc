@@ -27,6 +27,8 @@ namespace fs = std::filesystem;
 class TestService final : public ServiceBackend {
  public:
   Status IngestSamples(std::span<const LabeledSample>) override { return Status::Ok(); }
+  Result<SeriesId> ResolveSeries(const Labels&) override { return SeriesId{1}; }
+  Status IngestResolved(std::span<const Sample>) override { return Status::Ok(); }
   Result<json> CollectNow() override { return json::object(); }
   json StatusJson() const override { return json{{"healthy", true}, {"ready", true}}; }
   json EntitiesJson() const override {

@@ -371,6 +371,11 @@ Result<size_t> Pipeline::Ingest(std::span<const LabeledSample> in, TimestampNs t
       batch.samples.push_back(Sample{(*meta)->id, ls.ts_ns, ls.value});
     }
   }
+  return StoreAndQueue(std::move(batch));
+}
+
+Result<size_t> Pipeline::StoreAndQueue(Batch batch) {
+  const bool live = batch.live;
   // Sorted by series then time, as the store prefers; stable keeps each series' order.
   std::stable_sort(batch.samples.begin(), batch.samples.end(),
                    [](const Sample& a, const Sample& b) { return a.series_id < b.series_id; });
@@ -378,7 +383,8 @@ Result<size_t> Pipeline::Ingest(std::span<const LabeledSample> in, TimestampNs t
   size_t n = batch.samples.size();
   samples_total_.Inc(n);
   // The collect thread waits for room rather than losing acknowledged samples from the models' view;
-  // HTTP ingest (a later issue) answers 429 instead.
+  // HTTP ingest was refused before storing (AdmitHttpIngest answers 429), so it waits only for a
+  // moment's race between requests.
   while (!queue_.TryPush(batch)) {
     if (!started_ && live) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -429,13 +435,39 @@ Status Pipeline::Backfill() {
   return flush();
 }
 
-Status Pipeline::IngestSamples(std::span<const LabeledSample> samples) {
+Status Pipeline::AdmitHttpIngest(size_t n) {
   if (!started_) return Status::Unavailable("ingest", "the pipeline is still starting (backfilling history)");
   // Refuse before storing anything, so a client's retry does not duplicate half a batch.
   if (queue_.size() >= queue_.capacity()) {
-    ingest_rejected_.Inc(samples.size());
+    ingest_rejected_.Inc(n);
     return Status::ResourceExhausted("ingest", "the pipeline is behind; retry shortly");
   }
+  return Status::Ok();
+}
+
+Result<SeriesId> Pipeline::ResolveSeries(const Labels& labels) {
+  if (!started_) return Status::Unavailable("ingest", "the pipeline is still starting (backfilling history)");
+  std::lock_guard lock(collect_mu_);
+  auto meta = ResolveLocked(labels);
+  if (!meta.ok()) {
+    ingest_rejected_.Inc();
+    return meta.status();
+  }
+  return (*meta)->id;
+}
+
+Status Pipeline::IngestResolved(std::span<const Sample> samples) {
+  FS_RETURN_IF_ERROR(AdmitHttpIngest(samples.size()));
+  if (samples.empty()) return Status::Ok();
+  Batch batch;
+  batch.tick = clock_.NowNs();
+  batch.live = true;
+  batch.samples.assign(samples.begin(), samples.end());
+  return StoreAndQueue(std::move(batch)).status();
+}
+
+Status Pipeline::IngestSamples(std::span<const LabeledSample> samples) {
+  FS_RETURN_IF_ERROR(AdmitHttpIngest(samples.size()));
   auto n = Ingest(samples, clock_.NowNs(), /*live=*/true);
   if (!n.ok()) return n.status();
   if (*n < samples.size()) {

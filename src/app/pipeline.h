@@ -100,6 +100,8 @@ class Pipeline final : public api::ServiceBackend {
   void Stop();
 
   Status IngestSamples(std::span<const LabeledSample> samples) override;
+  Result<SeriesId> ResolveSeries(const Labels& labels) override;
+  Status IngestResolved(std::span<const Sample> samples) override;
   Status IngestLogs(std::span<const ingest::LogRecord> records) override;
   Status IngestEvents(std::span<const ingest::Event> events) override;
   Result<std::vector<ingest::TemplateInfo>> LogTemplates(const std::string& entity, size_t limit) const override;
@@ -144,6 +146,11 @@ class Pipeline final : public api::ServiceBackend {
   };
 
   Result<size_t> Ingest(std::span<const LabeledSample> samples, TimestampNs tick, bool live);
+  // Sorts, stores and queues a resolved batch for the models; returns its size.
+  Result<size_t> StoreAndQueue(Batch batch);
+  // HTTP ingest's admission: Unavailable while starting, ResourceExhausted (counting n refused) when the
+  // models' queue is full, so nothing of a refused request is stored.
+  Status AdmitHttpIngest(size_t n);
   Result<const SeriesMeta*> ResolveLocked(const Labels& labels);
   Status Backfill();
   void CloseStalePredictions();

@@ -174,41 +174,42 @@ std::string EntityOf(const Labels& labels) {
   return std::string(labels.Get(kHostLabel));
 }
 
-uint64_t SeriesHash(const Labels& labels) {
+uint64_t HashBytes(std::string_view s, uint64_t seed) {
   constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  const char* p = s.data();
+  size_t n = s.size();
+  uint64_t acc = n;
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    acc = (acc ^ w) * kMul;
+    acc ^= acc >> 29;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {  // 1..7 bytes left, read without a variable-length copy (wyhash's trick)
+    uint64_t w;
+    if (n >= 4) {
+      uint32_t lo, hi;
+      std::memcpy(&lo, p, 4);
+      std::memcpy(&hi, p + n - 4, 4);
+      w = (uint64_t{hi} << 32) | lo;
+    } else {
+      w = (uint64_t{static_cast<unsigned char>(p[0])} << 16) |
+          (uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) | static_cast<unsigned char>(p[n - 1]);
+    }
+    acc = (acc ^ w) * kMul;
+    acc ^= acc >> 29;
+  }
+  uint64_t h = (seed ^ acc) * kMul;
+  return h ^ (h >> 32);
+}
+
+uint64_t SeriesHash(const Labels& labels) {
   uint64_t h = labels.size();
-  auto mix = [&h](std::string_view s) {
-    const char* p = s.data();
-    size_t n = s.size();
-    uint64_t acc = n;
-    while (n >= 8) {
-      uint64_t w;
-      std::memcpy(&w, p, 8);
-      acc = (acc ^ w) * kMul;
-      acc ^= acc >> 29;
-      p += 8;
-      n -= 8;
-    }
-    if (n > 0) {  // 1..7 bytes left, read without a variable-length copy (wyhash's trick)
-      uint64_t w;
-      if (n >= 4) {
-        uint32_t lo, hi;
-        std::memcpy(&lo, p, 4);
-        std::memcpy(&hi, p + n - 4, 4);
-        w = (uint64_t{hi} << 32) | lo;
-      } else {
-        w = (uint64_t{static_cast<unsigned char>(p[0])} << 16) |
-            (uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) | static_cast<unsigned char>(p[n - 1]);
-      }
-      acc = (acc ^ w) * kMul;
-      acc ^= acc >> 29;
-    }
-    h = (h ^ acc) * kMul;
-    h ^= h >> 32;
-  };
   for (const Label& l : labels) {
-    mix(l.name);
-    mix(l.value);
+    h = HashBytes(l.name, h);
+    h = HashBytes(l.value, h);
   }
   return h;
 }

@@ -62,6 +62,9 @@ class Labels {
 // goes byte by byte): the key of in-memory caches and budgets of series, never stored. Equal label sets
 // hash equal; unequal ones may collide, so users compare the labels (or accept the error).
 uint64_t SeriesHash(const Labels& labels);
+// The same fast hash over raw bytes, chained through `seed` (hash a key in parts by passing one part's
+// hash as the next part's seed).
+uint64_t HashBytes(std::string_view bytes, uint64_t seed = 0);
 
 // A label set as one string of length-prefixed names and values: a compact copy for caches, where a hit
 // compares against one contiguous block (FlatLabelsEqual) instead of chasing a vector of strings.

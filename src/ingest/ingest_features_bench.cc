@@ -5,7 +5,6 @@
 //   cmake --build build-bench --target ingest_features_bench && ./build-bench/src/ingest/ingest_features_bench
 #include <benchmark/benchmark.h>
 
-#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -53,72 +52,54 @@ std::string MakeBody() {
 
 
 
-// The pipeline's resolve cache and feature routes, reduced to what the feature update needs: SeriesHash
-// (Pipeline::ResolveLocked's SeriesHash) -> labels, compared on a hit as ResolveLocked does, and the
-// series' feature state, which Pipeline::Process finds by series id once and then updates through the
-// pointer, prefetching a few samples ahead.
-struct Resolved {
-  std::string labels;  // FlattenLabels
+// The HTTP path as the server runs it: DecodeLineProtocolResolved with a warm LineSeriesCache (a known
+// series costs a hash and a probe, no Labels), the resolver called only for new series (here: creating
+// its feature state, as Pipeline::ResolveSeries does through ResolveLocked), then the predict thread's
+// update: each sample's series id indexes a dense vector of routes (entity and series feature state),
+// prefetching a few samples ahead, as Pipeline::Process does.
+struct Route {
   features::EntityFeatures* entity = nullptr;
   features::SeriesFeatures* series = nullptr;
-};
-
-struct Routed {
-  features::EntityFeatures* entity;
-  features::SeriesFeatures* series;
-  TimestampNs ts;
-  double value;
 };
 
 // Arg 1: the full path. Arg 0: decode and series lookup only (no feature update), to split the cost.
 void BM_LineProtocolDecodeAndFeatureUpdate(benchmark::State& state) {
   const bool update = state.range(0) == 1;
   const std::string body = MakeBody();
-  std::unordered_map<uint64_t, std::vector<Resolved>> cache;
   std::unordered_map<std::string, std::unique_ptr<features::EntityFeatures>> entities;
-  std::vector<LabeledSample> out;
-  std::vector<Routed> routed;
+  std::vector<Route> routes(1);  // id 0 unused
+  auto resolve = [&](const Labels& labels) -> Result<SeriesId> {
+    auto& e = entities[EntityOf(labels)];
+    if (!e) e = std::make_unique<features::EntityFeatures>();
+    routes.push_back(Route{e.get(), e->Series(features::MetricKey(labels))});
+    return SeriesId{routes.size() - 1};
+  };
+  LineSeriesCache cache;
+  std::vector<Sample> out;
   out.reserve(kLines * 4);
   LineProtocolOptions options;
   TimestampNs ts = 1'795'392'000LL * kNanosPerSecond;
   size_t samples = 0;
   for (auto _ : state) {
     out.clear();
-    routed.clear();
     options.default_ts = ts;
-    DecodeResult r = DecodeLineProtocol(body, options, &out);
+    ResolvedDecodeResult r = DecodeLineProtocolResolved(body, options, &cache, resolve, &out);
     if (!r.ok()) state.SkipWithError(r.first_error->message.c_str());
-    for (const LabeledSample& s : out) {
-      auto& chain = cache[SeriesHash(s.labels)];
-      Resolved* hit = nullptr;
-      for (auto& c : chain) {
-        if (FlatLabelsEqual(c.labels, s.labels)) hit = &c;
-      }
-      if (hit == nullptr) {
-        std::string entity = EntityOf(s.labels);
-        auto& e = entities[entity];
-        if (!e) e = std::make_unique<features::EntityFeatures>();
-        std::string flat;
-        FlattenLabels(s.labels, &flat);
-        chain.push_back(Resolved{std::move(flat), e.get(), e->Series(features::MetricKey(s.labels))});
-        hit = &chain.back();
-      }
-      routed.push_back({hit->entity, hit->series, s.ts_ns, s.value});
-    }
     if (update) {
       constexpr size_t kAhead = 8;  // as Pipeline::Process
-      const size_t n = routed.size();
+      const size_t n = out.size();
       for (size_t i = 0; i < n; ++i) {
-        if (i + kAhead < n) routed[i + kAhead].series->Prefetch(0);
-        if (i + kAhead / 2 < n) routed[i + kAhead / 2].series->Prefetch(1);
-        routed[i].entity->Update(routed[i].series, routed[i].ts, routed[i].value);
+        if (i + kAhead < n) routes[out[i + kAhead].series_id].series->Prefetch(0);
+        if (i + kAhead / 2 < n) routes[out[i + kAhead / 2].series_id].series->Prefetch(1);
+        const Route& route = routes[out[i].series_id];
+        route.entity->Update(route.series, out[i].ts_ns, out[i].value);
       }
     }
     samples += r.samples;
     ts += 10 * kNanosPerSecond;
   }
   state.counters["samples/s"] = benchmark::Counter(static_cast<double>(samples), benchmark::Counter::kIsRate);
-  state.counters["series"] = static_cast<double>(cache.size());
+  state.counters["series"] = static_cast<double>(routes.size() - 1);
 }
 BENCHMARK(BM_LineProtocolDecodeAndFeatureUpdate)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 

@@ -518,6 +518,40 @@ Result<int64_t> ParsePrecision(std::string_view precision) {
   return Status::InvalidArgument("invalid precision " + Quoted(precision) + " (want ns, us, ms or s)");
 }
 
+namespace {
+
+// Calls fn(line_no, line) for each line of `body` that holds a point (not blank, not a '#' comment),
+// without its "\n" or "\r\n"; line_no is 1-based and counts every physical line.
+template <typename Fn>
+void ForEachPointLine(std::string_view body, Fn&& fn) {
+  size_t line_no = 0;
+  size_t pos = 0;
+  while (pos < body.size()) {
+    ++line_no;
+    const char* nl = static_cast<const char*>(std::memchr(body.data() + pos, '\n', body.size() - pos));
+    size_t end = nl ? static_cast<size_t>(nl - body.data()) : body.size();
+    std::string_view line = body.substr(pos, end - pos);
+    pos = end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    size_t first = 0;
+    while (first < line.size() && line[first] == ' ') ++first;
+    if (first == line.size() || line[first] == '#') continue;
+    fn(line_no, line);
+  }
+}
+
+// Counts one bad line in `result`, keeping the first one's number and cause.
+void NoteBadLine(size_t line_no, const std::string& error, DecodeResult* result) {
+  ++result->bad_lines;
+  if (!result->first_error) result->first_error = LineError{line_no, "line " + std::to_string(line_no) + ": " + error};
+}
+
+std::string LineTooLong(const LineProtocolOptions& options) {
+  return "line exceeds " + std::to_string(options.max_line_bytes) + " bytes";
+}
+
+}  // namespace
+
 DecodeResult DecodeLineProtocol(std::string_view body, const LineProtocolOptions& options,
                                 std::vector<LabeledSample>* out) {
   DecodeResult result;
@@ -528,24 +562,11 @@ DecodeResult DecodeLineProtocol(std::string_view body, const LineProtocolOptions
   }
   LineDecoder decoder(options, *ns_per_unit);
   std::string error;
-  size_t line_no = 0;
-  size_t pos = 0;
-  while (pos < body.size()) {
-    ++line_no;
-    const char* nl = static_cast<const char*>(std::memchr(body.data() + pos, '\n', body.size() - pos));
-    size_t end = nl ? static_cast<size_t>(nl - body.data()) : body.size();
-    std::string_view line = body.substr(pos, end - pos);
-    pos = end + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-
-    size_t first = 0;
-    while (first < line.size() && line[first] == ' ') ++first;
-    if (first == line.size() || line[first] == '#') continue;
+  ForEachPointLine(body, [&](size_t line_no, std::string_view line) {
     ++result.lines;
-
     bool ok;
     if (line.size() > options.max_line_bytes) {
-      error = "line exceeds " + std::to_string(options.max_line_bytes) + " bytes";
+      error = LineTooLong(options);
       ok = false;
     } else {
       ok = decoder.Decode(line, out, &result, &error);
@@ -553,12 +574,227 @@ DecodeResult DecodeLineProtocol(std::string_view body, const LineProtocolOptions
     if (ok) {
       ++result.points;
     } else {
-      ++result.bad_lines;
-      if (!result.first_error) {
-        result.first_error = LineError{line_no, "line " + std::to_string(line_no) + ": " + error};
-      }
+      NoteBadLine(line_no, error, &result);
+    }
+  });
+  return result;
+}
+
+// ---- Decoding by series id, through LineSeriesCache ----
+
+LineSeriesCache::LineSeriesCache(size_t max_entries) : max_entries_(std::max<size_t>(max_entries, 16)) {}
+
+void LineSeriesCache::Clear() {
+  entries_.clear();
+  slots_.clear();
+  arena_.clear();
+}
+
+uint64_t LineSeriesCache::KeyHash(uint64_t series_hash, std::string_view field_key) {
+  return HashBytes(field_key, series_hash);
+}
+
+const LineSeriesCache::Entry* LineSeriesCache::Find(uint64_t hash, std::string_view series_key,
+                                                    std::string_view field_key) const {
+  if (slots_.empty()) return nullptr;
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    uint32_t slot = slots_[i];
+    if (slot == 0) return nullptr;
+    const Entry& e = entries_[slot - 1];
+    if (e.hash == hash && e.series_len == series_key.size() && e.field_len == field_key.size() &&
+        std::memcmp(arena_.data() + e.key_offset, series_key.data(), series_key.size()) == 0 &&
+        std::memcmp(arena_.data() + e.key_offset + e.series_len, field_key.data(), field_key.size()) == 0) {
+      return &e;
     }
   }
+}
+
+void LineSeriesCache::Add(uint64_t hash, std::string_view series_key, std::string_view field_key, SeriesId id) {
+  const size_t bytes = series_key.size() + field_key.size();
+  if (entries_.size() >= max_entries_ || arena_.size() + bytes > std::numeric_limits<uint32_t>::max()) Clear();
+  if ((entries_.size() + 1) * 2 > slots_.size()) Grow();
+  entries_.push_back(Entry{hash, id, static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(series_key.size()),
+                           static_cast<uint32_t>(field_key.size())});
+  arena_.append(series_key);
+  arena_.append(field_key);
+  const size_t mask = slots_.size() - 1;
+  size_t i = hash & mask;
+  while (slots_[i] != 0) i = (i + 1) & mask;
+  slots_[i] = static_cast<uint32_t>(entries_.size());
+}
+
+void LineSeriesCache::Grow() {
+  slots_.assign(std::max<size_t>(1024, slots_.size() * 2), 0);
+  const size_t mask = slots_.size() - 1;
+  for (size_t n = 0; n < entries_.size(); ++n) {
+    size_t i = entries_[n].hash & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = static_cast<uint32_t>(n + 1);
+  }
+}
+
+namespace {
+
+struct FastField {
+  std::string_view key;  // as written (no escapes)
+  double value;
+  uint64_t hash = 0;  // LineSeriesCache::KeyHash
+  bool cached = false;
+  SeriesId id = 0;    // when cached
+};
+
+// A line in the plain form writers send (no escaped field keys, nothing malformed): its series key and
+// its numeric fields and timestamp, parsed without decoding the measurement and tags. Parse() is false
+// for anything else; the full decoder then decides, and reports the errors.
+class FastLine {
+ public:
+  bool Parse(std::string_view s, int64_t ns_per_unit, TimestampNs default_ts);
+
+  std::string_view series_key;  // measurement and tag set as written, up to the first unescaped space
+  std::vector<FastField> fields;
+  size_t string_fields = 0;
+  TimestampNs ts = 0;
+};
+
+bool FastLine::Parse(std::string_view s, int64_t ns_per_unit, TimestampNs default_ts) {
+  fields.clear();
+  string_fields = 0;
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n && s[i] == ' ') ++i;
+  const size_t key_begin = i;
+  // A backslash takes the next byte with it, as the full decoder reads escapes: "\\ " ends the key
+  // at the space, "\ " does not.
+  while (i < n && s[i] != ' ') i += s[i] == '\\' ? 2 : 1;
+  if (i >= n || i == key_begin) return false;
+  series_key = s.substr(key_begin, i - key_begin);
+  while (i < n && s[i] == ' ') ++i;
+  if (i == n) return false;
+  while (true) {
+    const size_t key_start = i;
+    while (i < n && s[i] != '=') {
+      char c = s[i];
+      if (c == '\\' || c == ',' || c == ' ') return false;
+      ++i;
+    }
+    if (i == n || i == key_start) return false;
+    std::string_view key = s.substr(key_start, i - key_start);
+    ++i;
+    if (i < n && s[i] == '"') {
+      size_t j = i + 1;
+      while (j < n && s[j] != '"') j += s[j] == '\\' ? 2 : 1;
+      if (j >= n) return false;
+      i = j + 1;
+      if (i < n && s[i] != ',' && s[i] != ' ') return false;
+      ++string_fields;
+    } else {
+      const size_t begin = i;
+      while (i < n && !(ClassOf(s[i]) & kValueStop)) ++i;
+      if (i == begin) return false;
+      double v;
+      if (ParseFieldValue(s.substr(begin, i - begin), &v) != NumberError::kNone) return false;
+      fields.push_back(FastField{key, v});
+    }
+    if (i < n && s[i] == ',') {
+      ++i;
+      continue;
+    }
+    break;
+  }
+  while (i < n && s[i] == ' ') ++i;
+  ts = default_ts;
+  if (i < n) {
+    const size_t begin = i;
+    while (i < n && s[i] != ' ') ++i;
+    int64_t units = 0;
+    if (ParseInt64(s.substr(begin, i - begin), &units) != NumberError::kNone ||
+        __builtin_mul_overflow(units, ns_per_unit, &ts) || ts < kMinTimestamp || ts > kMaxTimestamp) {
+      return false;
+    }
+    while (i < n && s[i] == ' ') ++i;
+    if (i < n) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ResolvedDecodeResult DecodeLineProtocolResolved(std::string_view body, const LineProtocolOptions& options,
+                                                LineSeriesCache* cache, const SeriesResolver& resolve,
+                                                std::vector<Sample>* out) {
+  ResolvedDecodeResult result;
+  Result<int64_t> ns_per_unit = ParsePrecision(options.precision);
+  if (!ns_per_unit.ok()) {
+    result.first_error = LineError{0, ns_per_unit.status().message()};
+    return result;
+  }
+  if (cache->max_labels != options.max_labels) {
+    cache->Clear();
+    cache->max_labels = options.max_labels;
+  }
+  LineDecoder decoder(options, *ns_per_unit);
+  FastLine fast;
+  std::vector<LabeledSample> decoded;
+  std::string error;
+  ForEachPointLine(body, [&](size_t line_no, std::string_view line) {
+    ++result.lines;
+    if (line.size() > options.max_line_bytes) {
+      NoteBadLine(line_no, LineTooLong(options), &result);
+      return;
+    }
+    // Fast: every numeric field's series is cached, and no two are the same series (a duplicate field,
+    // which the full decoder reports). A line of string fields alone has no cached series to vouch for
+    // its measurement and tags: the full decoder checks it.
+    const bool plain = fast.Parse(line, *ns_per_unit, options.default_ts);
+    bool all_cached = plain && !fast.fields.empty();
+    if (plain) {
+      const uint64_t series_hash = HashBytes(fast.series_key);
+      for (FastField& f : fast.fields) {
+        f.hash = LineSeriesCache::KeyHash(series_hash, f.key);
+        const LineSeriesCache::Entry* e = cache->Find(f.hash, fast.series_key, f.key);
+        f.cached = e != nullptr;
+        f.id = e != nullptr ? e->id : 0;
+        all_cached = all_cached && f.cached;
+      }
+      for (size_t a = 0; all_cached && a < fast.fields.size(); ++a) {
+        for (size_t b = a + 1; b < fast.fields.size(); ++b) {
+          if (fast.fields[a].id == fast.fields[b].id) all_cached = false;
+        }
+      }
+    }
+    if (all_cached) {
+      for (const FastField& f : fast.fields) out->push_back(Sample{f.id, fast.ts, f.value});
+      result.samples += fast.fields.size();
+      result.skipped_string_fields += fast.string_fields;
+      ++result.points;
+      return;
+    }
+    // Slow: the full decoder, then the resolver for each series not cached; a plain line's series are
+    // cached for next time.
+    decoded.clear();
+    if (!decoder.Decode(line, &decoded, &result, &error)) {
+      NoteBadLine(line_no, error, &result);
+      return;
+    }
+    ++result.points;
+    const bool cacheable = plain && decoded.size() == fast.fields.size();
+    for (size_t k = 0; k < decoded.size(); ++k) {
+      const LabeledSample& ls = decoded[k];
+      if (cacheable && fast.fields[k].cached) {
+        out->push_back(Sample{fast.fields[k].id, ls.ts_ns, ls.value});
+        continue;
+      }
+      Result<SeriesId> id = resolve(ls.labels);
+      if (!id.ok()) {
+        ++result.refused;
+        if (!result.first_refusal) result.first_refusal = id.status().message();
+        continue;
+      }
+      if (cacheable) cache->Add(fast.fields[k].hash, fast.series_key, fast.fields[k].key, *id);
+      out->push_back(Sample{*id, ls.ts_ns, ls.value});
+    }
+  });
   return result;
 }
 

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,6 +76,65 @@ struct DecodeResult {
 // callers that want a separate check call ParsePrecision() first.
 DecodeResult DecodeLineProtocol(std::string_view body, const LineProtocolOptions& options,
                                 std::vector<LabeledSample>* out);
+
+// Series ids of line protocol series keyed by their bytes as written: the measurement and tag set of a
+// line (up to its first unescaped space) and a field key. A writer sends the same series in the same
+// bytes batch after batch, so once a series is known its lines are decoded without building Labels: the
+// key is hashed, found here, and the sample is emitted with its id. Different bytes for one series (tags
+// in another order, other escapes) are separate entries holding the same id.
+//
+// An entry is added only after the full decoder accepted the line and the resolver accepted the series,
+// so a hit proves the line's measurement and tags valid. Entries are valid for one resolver and one set
+// of options (max_labels): a cache must not be shared between resolvers with different id spaces.
+// At max_entries the cache is emptied and refills (memory stays bounded).
+//
+// Not thread-safe: one decode at a time (callers keep one per thread or check caches out of a pool).
+class LineSeriesCache {
+ public:
+  explicit LineSeriesCache(size_t max_entries = size_t{1} << 20);
+  size_t size() const { return entries_.size(); }
+  void Clear();
+
+  // Internal to DecodeLineProtocolResolved.
+  struct Entry {
+    uint64_t hash;
+    SeriesId id;
+    uint32_t key_offset;  // in arena_: series key, then field key
+    uint32_t series_len;
+    uint32_t field_len;
+  };
+  const Entry* Find(uint64_t hash, std::string_view series_key, std::string_view field_key) const;
+  void Add(uint64_t hash, std::string_view series_key, std::string_view field_key, SeriesId id);
+  // Hash of a (series key, field key) pair, as Find and Add take it.
+  static uint64_t KeyHash(uint64_t series_hash, std::string_view field_key);
+  size_t max_labels = 0;  // the options the entries were made under (DecodeLineProtocolResolved clears on change)
+
+ private:
+  void Grow();
+
+  size_t max_entries_;
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> slots_;  // open addressing, linear probing: entry index + 1, 0 = empty
+  std::string arena_;
+};
+
+// Turns a series' labels into its id (creating the series), or refuses it: the refusal's message is
+// reported and the sample dropped. Called on cache misses only.
+using SeriesResolver = std::function<Result<SeriesId>(const Labels&)>;
+
+struct ResolvedDecodeResult : DecodeResult {
+  size_t refused = 0;                        // samples whose series the resolver refused
+  std::optional<std::string> first_refusal;  // the resolver's first refusal message
+};
+
+// DecodeLineProtocol for callers that store by series id: appends Sample{id, ts, value} to `out`, with
+// the same lines accepted, the same samples (in the same order) and the same errors, resolving each
+// series through `cache` and, on a miss, through `resolve` with the labels DecodeLineProtocol would have
+// produced. Lines whose series are all cached are checked in full (fields, values, timestamp) but their
+// measurement and tags are not decoded again.
+ResolvedDecodeResult DecodeLineProtocolResolved(std::string_view body, const LineProtocolOptions& options,
+                                                LineSeriesCache* cache, const SeriesResolver& resolve,
+                                                std::vector<Sample>* out);
 
 // The fast in-memory hash of a decoded series' label set (core/labels.h).
 using foresight::SeriesHash;

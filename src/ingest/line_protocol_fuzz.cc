@@ -7,7 +7,8 @@
 // rest is the body. Besides the sanitizers, it checks what the header promises: counts add up, every
 // sample has valid labels within max_labels and a finite value, a body decodes to the same samples as
 // its lines one at a time, and a decoded sample written back as line protocol decodes to itself
-// (escaping is symmetric).
+// (escaping is symmetric). DecodeLineProtocolResolved must agree with DecodeLineProtocol on the body,
+// through a cold and then a warm series cache.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "ingest/line_protocol.h"
+#include "ingest/testing/line_protocol_check.h"
 
 namespace foresight::ingest {
 namespace {
@@ -95,6 +97,18 @@ void FuzzDecode(std::string_view body, uint8_t control) {
     pos = end + 1;
   }
   Check(SameSamples(out, per_line), "body == its lines one at a time");
+
+  // The resolved decoder agrees, cold and then with every series cached (some refused by the resolver).
+  {
+    testing::NumberingResolver resolver(/*refuse_every=*/7);
+    LineSeriesCache cache;
+    for (int pass = 0; pass < 2; ++pass) {
+      if (auto diff = testing::CompareResolvedDecode(body, o, &cache, &resolver)) {
+        std::fprintf(stderr, "pass %d: %s\n", pass, diff->c_str());
+        Check(false, "DecodeLineProtocolResolved == DecodeLineProtocol");
+      }
+    }
+  }
 
   // Written back and decoded again, each sample is itself.
   LineProtocolOptions ns;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "ingest/testing/line_protocol_check.h"
+
 namespace foresight::ingest {
 namespace {
 
@@ -422,6 +424,113 @@ TEST(LineProtocolTest, EverySampleOfAMixedBodyHasValidLabels) {
     ASSERT_TRUE(s.labels.Validate().ok()) << s.labels.ToString();
     EXPECT_TRUE(std::isfinite(s.value));
   }
+}
+
+// ---- DecodeLineProtocolResolved: same lines, samples and errors as DecodeLineProtocol ----
+
+// Bodies that cover every path: plain lines, escapes in every position, string fields, duplicates, bad
+// values and timestamps, tags in another order, a field named "value", comments and blank lines.
+const std::vector<std::string>& ResolvedBodies() {
+  static const std::vector<std::string> bodies = {
+      "cpu,host=a,region=eu usage=1.5,idle=90i 1700000000000000000\n"
+      "cpu,host=b,region=eu usage=2.5,idle=80i 1700000000000000000\n",
+      "cpu,region=eu,host=a usage=3 1700000001000000000\n",  // same series, tags in another order
+      "mem,host=a used=1u,free=2i,ok=t,note=\"x y, z\" 1\n",
+      "weird\\ name,tag\\,k=v\\=1,sp=a\\ b value=7\n",
+      "bs,t=a\\\\ f=1\nbs,t=a\\\\\\ b f=2\n",
+      "fk,host=a f\\ 1=1,f\\=2=2,f\\,3=3\n",
+      "dup,host=a x=1,x=2\n",
+      "dup2,host=a a-b=1,a_b=2\n",
+      "bad,host=a x=1z\nbad,host=a x=\"open\nbad,host=a x=1 12x\nbad,host=a x=1 1 2\n",
+      "noval,host=a x=\nnofield,host=a\n=x y=1\nm,=v x=1\nm,t x=1\nm,__name__=z x=1\n",
+      "# comment\n\n   \r\nspaced,host=a   x=1    2  \r\n",
+      "many,a=1,b=2,c=3,d=4 x=1\n",
+      "cpu,host=a,region=eu usage=1.5,idle=90i,extra=1 1700000000000000000\n",  // a new field on a known key
+      "str,host=a s=\"q\\\"uote\",x=1\nstr,host=a s=\"q\"x,x=1\n",
+      "ts,host=a x=1 -9223372036854775806\nts,host=a x=1 9223372036854775807\n",
+      "value,host=a value=1,other=2\n",
+      "strings,host=a s=\"only\"\nstrings,bad s=\"only\"\n",  // no numeric field to vouch for the tags
+  };
+  return bodies;
+}
+
+TEST(LineProtocolResolvedTest, AgreesWithTheFullDecoderColdAndCached) {
+  for (size_t refuse_every : {size_t{0}, size_t{5}}) {
+    testing::NumberingResolver resolver(refuse_every);
+    LineSeriesCache cache;
+    for (int pass = 0; pass < 2; ++pass) {
+      for (const std::string& body : ResolvedBodies()) {
+        auto diff = testing::CompareResolvedDecode(body, {}, &cache, &resolver);
+        EXPECT_FALSE(diff) << "pass " << pass << " refuse_every " << refuse_every << " body:\n" << body << "\n" << *diff;
+      }
+    }
+    EXPECT_GT(cache.size(), 10u);
+  }
+}
+
+TEST(LineProtocolResolvedTest, CachedSeriesAreNotResolvedAgain) {
+  testing::NumberingResolver resolver;
+  LineSeriesCache cache;
+  const std::string body = "cpu,host=a,region=eu usage=1.5,idle=90i\ncpu,host=b usage=2\n";
+  LineProtocolOptions o;
+  std::vector<Sample> first, second;
+  auto resolve = [&](const Labels& l) { return resolver(l); };
+  ResolvedDecodeResult r1 = DecodeLineProtocolResolved(body, o, &cache, resolve, &first);
+  EXPECT_TRUE(r1.ok());
+  EXPECT_EQ(resolver.calls, 3u);
+  o.default_ts = 99;
+  ResolvedDecodeResult r2 = DecodeLineProtocolResolved(body, o, &cache, resolve, &second);
+  EXPECT_TRUE(r2.ok());
+  EXPECT_EQ(resolver.calls, 3u) << "a cached series went to the resolver again";
+  ASSERT_EQ(second.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(second[i].series_id, first[i].series_id);
+    EXPECT_EQ(second[i].ts_ns, 99);
+  }
+  // Tags in another order are other bytes: resolved once more, to the same id.
+  std::vector<Sample> third;
+  (void)DecodeLineProtocolResolved("cpu,region=eu,host=a usage=4\n", o, &cache, resolve, &third);
+  EXPECT_EQ(resolver.calls, 4u);
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_EQ(third[0].series_id, first[0].series_id);
+}
+
+TEST(LineProtocolResolvedTest, ATagLimitChangeEmptiesTheCacheAndIsEnforced) {
+  testing::NumberingResolver resolver;
+  LineSeriesCache cache;
+  const std::string body = "m,a=1,b=2,c=3 x=1\n";
+  EXPECT_FALSE(testing::CompareResolvedDecode(body, {}, &cache, &resolver));
+  LineProtocolOptions tight;
+  tight.max_labels = 3;  // __name__ and two tags: the cached line is now bad
+  auto diff = testing::CompareResolvedDecode(body, tight, &cache, &resolver);
+  EXPECT_FALSE(diff) << *diff;
+  std::vector<Sample> out;
+  auto r = DecodeLineProtocolResolved(body, tight, &cache, [&](const Labels& l) { return resolver(l); }, &out);
+  ASSERT_TRUE(r.first_error);
+  EXPECT_NE(r.first_error->message.find("more than 2 tags"), std::string::npos) << r.first_error->message;
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(LineProtocolResolvedTest, AFullCacheEmptiesAndRefills) {
+  testing::NumberingResolver resolver;
+  LineSeriesCache cache(/*max_entries=*/16);
+  std::string body;
+  for (int i = 0; i < 100; ++i) body += "m,host=h" + std::to_string(i) + " x=1,y=2\n";
+  for (int pass = 0; pass < 3; ++pass) {
+    auto diff = testing::CompareResolvedDecode(body, {}, &cache, &resolver);
+    EXPECT_FALSE(diff) << *diff;
+    EXPECT_LE(cache.size(), 16u);
+  }
+}
+
+TEST(LineProtocolResolvedTest, BadPrecisionAndLongLinesAsTheFullDecoder) {
+  testing::NumberingResolver resolver;
+  LineSeriesCache cache;
+  LineProtocolOptions o;
+  o.max_line_bytes = 20;
+  EXPECT_FALSE(testing::CompareResolvedDecode("short,h=a x=1\nthis,host=is-a-long-line x=1\n", o, &cache, &resolver));
+  o.precision = "h";
+  EXPECT_FALSE(testing::CompareResolvedDecode("short,h=a x=1\n", o, &cache, &resolver));
 }
 
 TEST(GunzipBodyTest, RoundTrip) {
