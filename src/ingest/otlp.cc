@@ -8,6 +8,8 @@
 #include <cstring>
 #include <limits>
 
+#include "ingest/otlp_exponential.h"
+#include "proto/google/rpc/status.pb.h"
 #include "proto/opentelemetry/logs.pb.h"
 #include "proto/opentelemetry/metrics.pb.h"
 
@@ -94,6 +96,52 @@ json AnyToJson(const otc::AnyValue& v, int depth) {
   }
 }
 
+// `s` with each byte that does not start a valid UTF-8 sequence replaced by U+FFFD: proto3 string fields
+// must be UTF-8 (a client's parser rejects the whole message otherwise), and error texts may quote input.
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      cp = c & 0x07;
+    }
+    bool ok = n > 0 && i + n < s.size();
+    for (size_t k = 1; ok && k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) ok = false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // No overlong forms, surrogates or code points past U+10FFFF.
+    if (ok && ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))) {
+      ok = false;
+    }
+    if (ok) {
+      out.append(s.substr(i, n + 1));
+      i += n + 1;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
 std::string Quoted(std::string_view s) {
   std::string out = "\"";
   for (size_t i = 0; i < s.size() && i < 64; ++i) {
@@ -136,8 +184,9 @@ ResourceLabels FromResource(const google::protobuf::RepeatedPtrField<otc::KeyVal
 
 class MetricsMapper {
  public:
-  MetricsMapper(const OtlpOptions& options, std::vector<LabeledSample>* out, OtlpResult* result)
-      : options_(options), out_(out), result_(result) {}
+  MetricsMapper(const OtlpOptions& options, std::vector<LabeledSample>* out, OtlpResult* result,
+                OtlpDeltaAccumulator::Batch* delta)
+      : options_(options), out_(out), result_(result), delta_(delta) {}
 
   void Map(const otm::ExportMetricsServiceRequest& req) {
     for (const auto& rm : req.resource_metrics()) {
@@ -197,8 +246,26 @@ class MetricsMapper {
     ++result_->samples;
   }
 
+  // The running cumulative value of a DELTA point (false: the point is a duplicate or late, rejected).
+  // Without an accumulator (delta_ == nullptr) the point is kept as sent.
+  bool Accumulate(const otm::Metric& m, int i, const std::string& name, uint64_t start_ns, TimestampNs ts,
+                  OtlpDeltaAccumulator::Value* value) {
+    if (delta_ == nullptr) return true;
+    OtlpDeltaAccumulator::Value cumulative;
+    DeltaOutcome outcome = delta_->Add(name + base_.ToString(), start_ns, static_cast<uint64_t>(ts), *value, &cumulative);
+    if (outcome == DeltaOutcome::kDropped) {
+      Reject(m, static_cast<size_t>(i), "delta point ending at " + std::to_string(ts) +
+                                            " ns does not come after the series' last point (a duplicate or late point)");
+      return false;
+    }
+    if (outcome == DeltaOutcome::kReset) ++result_->delta_resets;
+    *value = std::move(cumulative);
+    return true;
+  }
+
   void MapNumberPoints(const ResourceLabels& res, const otm::Metric& m,
-                       const google::protobuf::RepeatedPtrField<otm::NumberDataPoint>& points, const std::string& name) {
+                       const google::protobuf::RepeatedPtrField<otm::NumberDataPoint>& points, const std::string& name,
+                       bool delta = false) {
     for (int i = 0; i < points.size(); ++i) {
       const auto& p = points[i];
       if (auto bad = PointLabels(res, p.attributes(), 0)) {
@@ -217,6 +284,11 @@ class MetricsMapper {
         default:
           Reject(m, i, "data point has no value (as_double or as_int)");
           continue;
+      }
+      if (delta) {
+        OtlpDeltaAccumulator::Value value = v;
+        if (!Accumulate(m, i, name, p.start_time_unix_nano(), *ts, &value)) continue;
+        v = std::get<double>(value);
       }
       Emit(name, *ts, v);
       ++result_->points;
@@ -245,12 +317,14 @@ class MetricsMapper {
       case otm::Metric::kSum: {
         std::string n = name;
         if (m.sum().is_monotonic() && !(n.size() >= 6 && n.compare(n.size() - 6, 6, "_total") == 0)) n += "_total";
-        MapNumberPoints(res, m, m.sum().data_points(), n);
+        MapNumberPoints(res, m, m.sum().data_points(), n,
+                        m.sum().aggregation_temporality() == otm::AGGREGATION_TEMPORALITY_DELTA);
         break;
       }
       case otm::Metric::kHistogram: {
         const auto& points = m.histogram().data_points();
-        for (int i = 0; i < points.size(); ++i) MapHistogramPoint(res, m, i, points[i], name);
+        const bool delta = m.histogram().aggregation_temporality() == otm::AGGREGATION_TEMPORALITY_DELTA;
+        for (int i = 0; i < points.size(); ++i) MapHistogramPoint(res, m, i, points[i], name, delta);
         break;
       }
       case otm::Metric::kSummary: {
@@ -274,19 +348,19 @@ class MetricsMapper {
         break;
       }
       case otm::Metric::kExponentialHistogram: {
-        for (int i = 0; i < m.exponential_histogram().data_points_size(); ++i) {
-          Reject(m, i, "exponential histograms are not supported (use explicit-bucket histograms)");
-        }
+        const auto& points = m.exponential_histogram().data_points();
+        const bool delta = m.exponential_histogram().aggregation_temporality() == otm::AGGREGATION_TEMPORALITY_DELTA;
+        for (int i = 0; i < points.size(); ++i) MapExponentialPoint(res, m, i, points[i], name, delta);
         break;
       }
       case otm::Metric::DATA_NOT_SET:
-        Reject(m, 0, "metric has no data (gauge, sum, histogram or summary)");
+        Reject(m, 0, "metric has no data (gauge, sum, histogram, exponential histogram or summary)");
         break;
     }
   }
 
   void MapHistogramPoint(const ResourceLabels& res, const otm::Metric& m, int i, const otm::HistogramDataPoint& p,
-                         const std::string& name) {
+                         const std::string& name, bool delta) {
     if (auto bad = PointLabels(res, p.attributes(), 1)) {
       Reject(m, i, *bad);
       return;
@@ -309,20 +383,78 @@ class MetricsMapper {
         return;
       }
     }
+    uint64_t total = 0;
+    for (uint64_t c : p.bucket_counts()) {
+      if (total > std::numeric_limits<uint64_t>::max() - c) {
+        Reject(m, i, "bucket_counts overflow 64 bits");
+        return;
+      }
+      total += c;
+    }
+    ExplicitHistogram h;
+    h.bounds.assign(p.explicit_bounds().begin(), p.explicit_bounds().end());
+    h.counts.assign(p.bucket_counts().begin(), p.bucket_counts().end());
+    h.count = p.count();
+    if (p.has_sum()) h.sum = p.sum();
+    if (delta) {
+      OtlpDeltaAccumulator::Value value = std::move(h);
+      if (!Accumulate(m, i, name, p.start_time_unix_nano(), *ts, &value)) return;
+      h = std::get<ExplicitHistogram>(std::move(value));
+    }
     uint64_t cumulative = 0;
-    for (int b = 0; b < nb; ++b) {
-      cumulative += p.bucket_counts(b);
-      std::string le = b < ne ? FormatDouble(p.explicit_bounds(b)) : "+Inf";
+    for (size_t b = 0; b < h.counts.size(); ++b) {
+      cumulative += h.counts[b];
+      std::string le = b < h.bounds.size() ? FormatDouble(h.bounds[b]) : "+Inf";
       Emit(name + "_bucket", *ts, static_cast<double>(cumulative), "le", le);
     }
-    if (p.has_sum()) Emit(name + "_sum", *ts, p.sum());
-    Emit(name + "_count", *ts, static_cast<double>(p.count()));
+    if (h.sum) Emit(name + "_sum", *ts, *h.sum);
+    Emit(name + "_count", *ts, static_cast<double>(h.count));
+    ++result_->points;
+  }
+
+  // Exponential buckets become the same series as explicit ones (otlp_exponential.h has the bounds).
+  void MapExponentialPoint(const ResourceLabels& res, const otm::Metric& m, int i,
+                           const otm::ExponentialHistogramDataPoint& p, const std::string& name, bool delta) {
+    if (auto bad = PointLabels(res, p.attributes(), 1)) {
+      Reject(m, i, *bad);
+      return;
+    }
+    auto ts = Time(p.time_unix_nano());
+    if (!ts) {
+      Reject(m, i, "time_unix_nano out of range");
+      return;
+    }
+    ExponentialHistogram h;
+    h.scale = p.scale();
+    h.count = p.count();
+    if (p.has_sum()) h.sum = p.sum();
+    h.zero_count = p.zero_count();
+    h.zero_threshold = p.zero_threshold();
+    h.positive.offset = p.positive().offset();
+    h.positive.counts.assign(p.positive().bucket_counts().begin(), p.positive().bucket_counts().end());
+    h.negative.offset = p.negative().offset();
+    h.negative.counts.assign(p.negative().bucket_counts().begin(), p.negative().bucket_counts().end());
+    if (Status st = ValidateExponentialHistogram(h); !st.ok()) {
+      Reject(m, i, "exponential histogram: " + st.message());
+      return;
+    }
+    if (delta) {
+      OtlpDeltaAccumulator::Value value = std::move(h);
+      if (!Accumulate(m, i, name, p.start_time_unix_nano(), *ts, &value)) return;
+      h = std::get<ExponentialHistogram>(std::move(value));
+    }
+    for (const CumulativeBucket& b : ExponentialToCumulative(h, std::max<size_t>(1, options_.max_exponential_buckets))) {
+      Emit(name + "_bucket", *ts, static_cast<double>(b.cumulative), "le", FormatDouble(b.upper_bound));
+    }
+    if (h.sum) Emit(name + "_sum", *ts, *h.sum);
+    Emit(name + "_count", *ts, static_cast<double>(h.count));
     ++result_->points;
   }
 
   const OtlpOptions& options_;
   std::vector<LabeledSample>* out_;
   OtlpResult* result_;
+  OtlpDeltaAccumulator::Batch* delta_;
   Labels base_;
 };
 
@@ -584,6 +716,43 @@ class JsonReader {
     }
   }
 
+  void ExponentialBucketsJson(const json& obj, const char* name, const std::string& path,
+                              otm::ExponentialHistogramDataPoint::Buckets* out) {
+    const json* b = Object(obj, name, nullptr, path);
+    if (b == nullptr) return;
+    const std::string bp = path + "." + name;
+    if (const json* o = Field(*b, "offset", nullptr)) {
+      int64_t offset = I64(*o, bp + ".offset");
+      if (ok() && (offset < std::numeric_limits<int32_t>::min() || offset > std::numeric_limits<int32_t>::max())) {
+        return Fail(bp + ".offset", "out of the 32-bit range");
+      }
+      out->set_offset(static_cast<int32_t>(offset));
+    }
+    if (const json* c = Array(*b, "bucketCounts", "bucket_counts", bp)) {
+      for (size_t i = 0; i < c->size() && ok(); ++i) out->add_bucket_counts(U64((*c)[i], bp + ".bucketCounts[" + std::to_string(i) + "]"));
+    }
+  }
+
+  void ExponentialPoint(const json& j, const std::string& path, otm::ExponentialHistogramDataPoint* p) {
+    if (!RequireObject(j, path)) return;
+    Attributes(j, "attributes", path, p->mutable_attributes());
+    p->set_start_time_unix_nano(U64Field(j, "startTimeUnixNano", "start_time_unix_nano", path));
+    p->set_time_unix_nano(U64Field(j, "timeUnixNano", "time_unix_nano", path));
+    p->set_count(U64Field(j, "count", nullptr, path));
+    if (const json* v = Field(j, "sum", nullptr)) p->set_sum(F64(*v, path + ".sum"));
+    if (const json* v = Field(j, "scale", nullptr)) {
+      int64_t scale = I64(*v, path + ".scale");
+      if (ok() && (scale < std::numeric_limits<int32_t>::min() || scale > std::numeric_limits<int32_t>::max())) {
+        return Fail(path + ".scale", "out of the 32-bit range");
+      }
+      p->set_scale(static_cast<int32_t>(scale));
+    }
+    p->set_zero_count(U64Field(j, "zeroCount", "zero_count", path));
+    if (const json* v = Field(j, "zeroThreshold", "zero_threshold")) p->set_zero_threshold(F64(*v, path + ".zeroThreshold"));
+    ExponentialBucketsJson(j, "positive", path, p->mutable_positive());
+    ExponentialBucketsJson(j, "negative", path, p->mutable_negative());
+  }
+
   template <typename Fn>
   void Points(const json& obj, const std::string& path, Fn&& each) {
     const json* a = Array(obj, "dataPoints", "data_points", path);
@@ -616,7 +785,10 @@ class JsonReader {
       Points(*s, path + ".summary", [&](const json& p, const std::string& pp) { SummaryPoint(p, pp, sum->add_data_points()); });
     } else if (const json* e = Object(j, "exponentialHistogram", "exponential_histogram", path)) {
       auto* eh = m->mutable_exponential_histogram();
-      Points(*e, path + ".exponentialHistogram", [&](const json&, const std::string&) { eh->add_data_points(); });
+      eh->set_aggregation_temporality(static_cast<otm::AggregationTemporality>(EnumField(
+          *e, "aggregationTemporality", "aggregation_temporality", path + ".exponentialHistogram", kTemporality)));
+      Points(*e, path + ".exponentialHistogram",
+             [&](const json& p, const std::string& pp) { ExponentialPoint(p, pp, eh->add_data_points()); });
     }
   }
 
@@ -715,14 +887,14 @@ std::string ResponseBody(OtlpEncoding encoding, const OtlpResult& result, bool m
     otm::ExportMetricsServiceResponse r;
     if (result.rejected > 0) {
       r.mutable_partial_success()->set_rejected_data_points(static_cast<int64_t>(result.rejected));
-      r.mutable_partial_success()->set_error_message(result.first_error.value_or(""));
+      r.mutable_partial_success()->set_error_message(ValidUtf8(result.first_error.value_or("")));
     }
     return r.SerializeAsString();
   }
   otl::ExportLogsServiceResponse r;
   if (result.rejected > 0) {
     r.mutable_partial_success()->set_rejected_log_records(static_cast<int64_t>(result.rejected));
-    r.mutable_partial_success()->set_error_message(result.first_error.value_or(""));
+    r.mutable_partial_success()->set_error_message(ValidUtf8(result.first_error.value_or("")));
   }
   return r.SerializeAsString();
 }
@@ -762,7 +934,7 @@ std::string SanitizeOtlpLabelName(std::string_view name) {
 }
 
 Result<OtlpResult> DecodeOtlpMetrics(std::string_view body, OtlpEncoding encoding, const OtlpOptions& options,
-                                     std::vector<LabeledSample>* out) {
+                                     std::vector<LabeledSample>* out, OtlpDeltaAccumulator::Batch* delta) {
   otm::ExportMetricsServiceRequest req;
   if (encoding == OtlpEncoding::kProtobuf) {
     if (!req.ParseFromArray(body.data(), static_cast<int>(std::min<size_t>(body.size(), INT32_MAX)))) {
@@ -776,7 +948,7 @@ Result<OtlpResult> DecodeOtlpMetrics(std::string_view body, OtlpEncoding encodin
   }
   OtlpResult result;
   size_t before = out->size();
-  MetricsMapper(options, out, &result).Map(req);
+  MetricsMapper(options, out, &result, delta).Map(req);
   result.samples = out->size() - before;
   return result;
 }
@@ -804,6 +976,40 @@ std::string OtlpMetricsResponse(OtlpEncoding encoding, const OtlpResult& result)
 }
 std::string OtlpLogsResponse(OtlpEncoding encoding, const OtlpResult& result) {
   return ResponseBody(encoding, result, false);
+}
+
+int OtlpRpcCodeFor(StatusCode code) {
+  // google.rpc.Code numbers.
+  switch (code) {
+    case StatusCode::kOk: return 0;
+    case StatusCode::kInvalidArgument: return 3;
+    case StatusCode::kNotFound: return 5;
+    case StatusCode::kAlreadyExists: return 6;
+    case StatusCode::kPermissionDenied: return 7;
+    case StatusCode::kResourceExhausted: return 8;
+    case StatusCode::kFailedPrecondition: return 9;
+    case StatusCode::kOutOfRange: return 11;
+    case StatusCode::kInternal: return 13;
+    case StatusCode::kUnavailable: return 14;
+    case StatusCode::kDataLoss: return 15;
+    case StatusCode::kUnauthenticated: return 16;
+  }
+  return 2;  // UNKNOWN
+}
+
+std::string OtlpStatusBody(OtlpEncoding encoding, int rpc_code, std::string_view message) {
+  if (encoding == OtlpEncoding::kJson) {
+    json j = {{"code", rpc_code}, {"message", message}};
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  google::rpc::Status st;
+  st.set_code(rpc_code);
+  st.set_message(ValidUtf8(message));
+  return st.SerializeAsString();
+}
+
+std::string OtlpStatusBody(OtlpEncoding encoding, const Status& status) {
+  return OtlpStatusBody(encoding, OtlpRpcCodeFor(status.code()), status.message());
 }
 
 }  // namespace foresight::ingest
