@@ -77,6 +77,10 @@ struct IngestContext {
   IngestLimits limits;
   // One budget per endpoint family.
   SeriesBudget influx{0}, remote_write{0}, otlp{0};
+  // Running totals of OTLP delta sums and histograms across requests (ingest/otlp_delta.h), for at most
+  // min(ingest.max_series, 100,000) series: the least recently updated is forgotten first.
+  ingest::OtlpDeltaAccumulator otlp_delta{
+      ingest::OtlpDeltaOptions{.max_series = std::min<size_t>(limits.max_series_per_endpoint, 100'000)}};
   // A series may be written in several byte forms (tag order), hence twice the series budget.
   LineCachePool line_caches;
   explicit IngestContext(const ApiContext& ctx)
@@ -265,18 +269,53 @@ HttpResponse HandleRemoteWrite(IngestContext& ctx, const HttpRequest& req) {
   return NoContent();
 }
 
+// An unknown Content-Type: the encoding a google.rpc.Status would need is unknown, so the plain error.
 std::variant<ingest::OtlpEncoding, HttpResponse> OtlpEncodingOf(const HttpRequest& req) {
   auto enc = ingest::OtlpEncodingFor(req.Header("content-type"));
   if (!enc.ok()) return HttpResponse::Error(415, "UNSUPPORTED_MEDIA_TYPE", enc.status().message());
   return *enc;
 }
 
-HttpResponse OtlpReply(ingest::OtlpEncoding enc, std::string body) {
+HttpResponse OtlpReply(ingest::OtlpEncoding enc, std::string body, int status = 200) {
   HttpResponse r;
-  r.status = 200;
+  r.status = status;
   r.content_type = enc == ingest::OtlpEncoding::kJson ? "application/json" : "application/x-protobuf";
   r.body = std::move(body);
   return r;
+}
+
+// A failed OTLP/HTTP request: a google.rpc.Status {code, message} in the request's encoding, as OTLP/HTTP
+// says; 429 and 503 (the client retries) carry Retry-After.
+HttpResponse OtlpError(ingest::OtlpEncoding enc, int http_status, int rpc_code, std::string_view message) {
+  HttpResponse r = OtlpReply(enc, ingest::OtlpStatusBody(enc, rpc_code, message), http_status);
+  if (http_status == 429 || http_status == 503) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+HttpResponse OtlpError(ingest::OtlpEncoding enc, const Status& st) {
+  return OtlpError(enc, HttpStatusFor(st.code()), ingest::OtlpRpcCodeFor(st.code()), st.message());
+}
+
+// The OTLP body, gunzipped when Content-Encoding says so. Errors are complete OTLP answers.
+std::variant<std::string_view, HttpResponse> OtlpBody(const IngestContext& ctx, const HttpRequest& req,
+                                                      ingest::OtlpEncoding enc, std::string* storage) {
+  std::string encoding = req.Header("content-encoding");
+  if (encoding == "gzip") {
+    auto plain = ingest::GunzipBody(req.body, ctx.api.options.max_decompressed_bytes);
+    if (!plain.ok()) {
+      // Too large once decompressed: 413, which OTLP clients do not retry (429 would be retried forever).
+      if (plain.status().code() == StatusCode::kResourceExhausted) {
+        return OtlpError(enc, 413, ingest::OtlpRpcCodeFor(StatusCode::kResourceExhausted), plain.status().message());
+      }
+      return OtlpError(enc, plain.status());
+    }
+    *storage = std::move(*plain);
+    return std::string_view(*storage);
+  }
+  if (!encoding.empty() && encoding != "identity") {
+    return OtlpError(enc, 415, ingest::OtlpRpcCodeFor(StatusCode::kInvalidArgument),
+                     "Content-Encoding \"" + encoding + "\" is not supported (use gzip)");
+  }
+  return std::string_view(req.body);
 }
 
 ingest::OtlpOptions OtlpOptionsFor(const IngestContext& ctx) {
@@ -289,24 +328,29 @@ ingest::OtlpOptions OtlpOptionsFor(const IngestContext& ctx) {
 }
 
 // POST /v1/metrics: OTLP/HTTP metrics, protobuf or JSON, optionally gzip. Rejected points are reported
-// as OTLP's partial success (200), the rest stored.
+// as OTLP's partial success (200), the rest stored. Delta points are accumulated in a batch that counts
+// only once the samples are stored, so a request refused with 429/503 can be retried as it is.
 HttpResponse HandleOtlpMetrics(IngestContext& ctx, const HttpRequest& req) {
-  auto enc = OtlpEncodingOf(req);
-  if (auto* err = std::get_if<HttpResponse>(&enc)) return *err;
+  auto encoding = OtlpEncodingOf(req);
+  if (auto* err = std::get_if<HttpResponse>(&encoding)) return *err;
+  const ingest::OtlpEncoding enc = std::get<ingest::OtlpEncoding>(encoding);
   std::string storage;
-  auto body = Body(ctx, req, &storage);
+  auto body = OtlpBody(ctx, req, enc, &storage);
   if (auto* err = std::get_if<HttpResponse>(&body)) return *err;
   std::vector<LabeledSample> samples;
-  auto r = ingest::DecodeOtlpMetrics(std::get<std::string_view>(body), std::get<ingest::OtlpEncoding>(enc), OtlpOptionsFor(ctx),
-                                     &samples);
-  if (!r.ok()) return HttpResponse::Error(r.status());
+  ingest::OtlpDeltaAccumulator::Batch delta = ctx.otlp_delta.Begin();
+  auto r = ingest::DecodeOtlpMetrics(std::get<std::string_view>(body), enc, OtlpOptionsFor(ctx), &samples, &delta);
+  if (!r.ok()) return OtlpError(enc, r.status());
   size_t dropped = 0;
   if (auto limit_error = ApplyLimits(ctx.limits, ctx.otlp, &samples, &dropped)) {
     r->rejected += 1;  // OTLP counts points; at least one point lost samples here
     if (!r->first_error) r->first_error = *limit_error;
   }
-  if (auto err = IngestOrError(ctx, samples)) return *err;
-  return OtlpReply(std::get<ingest::OtlpEncoding>(enc), ingest::OtlpMetricsResponse(std::get<ingest::OtlpEncoding>(enc), *r));
+  if (!samples.empty()) {
+    if (Status st = ctx.api.service->IngestSamples(samples); !st.ok()) return OtlpError(enc, st);
+  }
+  ctx.otlp_delta.Commit(std::move(delta));
+  return OtlpReply(enc, ingest::OtlpMetricsResponse(enc, *r));
 }
 
 std::optional<HttpResponse> LogsOrError(const IngestContext& ctx, std::span<const ingest::LogRecord> records) {
@@ -316,19 +360,21 @@ std::optional<HttpResponse> LogsOrError(const IngestContext& ctx, std::span<cons
   return BackendError(st);
 }
 
-// POST /v1/logs: OTLP/HTTP logs.
+// POST /v1/logs: OTLP/HTTP logs; errors as for /v1/metrics.
 HttpResponse HandleOtlpLogs(IngestContext& ctx, const HttpRequest& req) {
-  auto enc = OtlpEncodingOf(req);
-  if (auto* err = std::get_if<HttpResponse>(&enc)) return *err;
+  auto encoding = OtlpEncodingOf(req);
+  if (auto* err = std::get_if<HttpResponse>(&encoding)) return *err;
+  const ingest::OtlpEncoding enc = std::get<ingest::OtlpEncoding>(encoding);
   std::string storage;
-  auto body = Body(ctx, req, &storage);
+  auto body = OtlpBody(ctx, req, enc, &storage);
   if (auto* err = std::get_if<HttpResponse>(&body)) return *err;
   std::vector<ingest::LogRecord> records;
-  auto r = ingest::DecodeOtlpLogs(std::get<std::string_view>(body), std::get<ingest::OtlpEncoding>(enc), OtlpOptionsFor(ctx),
-                                  &records);
-  if (!r.ok()) return HttpResponse::Error(r.status());
-  if (auto err = LogsOrError(ctx, records)) return *err;
-  return OtlpReply(std::get<ingest::OtlpEncoding>(enc), ingest::OtlpLogsResponse(std::get<ingest::OtlpEncoding>(enc), *r));
+  auto r = ingest::DecodeOtlpLogs(std::get<std::string_view>(body), enc, OtlpOptionsFor(ctx), &records);
+  if (!r.ok()) return OtlpError(enc, r.status());
+  if (!records.empty()) {
+    if (Status st = ctx.api.service->IngestLogs(records); !st.ok()) return OtlpError(enc, st);
+  }
+  return OtlpReply(enc, ingest::OtlpLogsResponse(enc, *r));
 }
 
 ingest::JsonIngestOptions JsonOptionsFor(const IngestContext& ctx) {

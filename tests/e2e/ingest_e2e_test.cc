@@ -39,6 +39,10 @@ std::string Enc(const std::string& s) {
   return out;
 }
 
+// Extra headers for HttpCall that set the Content-Type: HttpCall appends its own (application/json) after
+// them and the server keeps the last, so the trailing X-Pad swallows HttpCall's line as its value.
+std::string ContentType(const std::string& type) { return "Content-Type: " + type + "\r\nX-Pad: "; }
+
 class IngestE2ETest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -137,6 +141,19 @@ TEST_F(IngestE2ETest, OpenTelemetryPythonSdkExportsMetricsAndLogs) {
   json buckets = Series("request_duration_bucket", 2);
   EXPECT_GE(buckets.value("total", 0), 2);
 
+  // Delta temporality, exported twice (3, then 4): stored as the running total.
+  EXPECT_EQ(MaxValue("jobs_processed_total{entity=\"otel-host-1\",queue=\"q1\"}"), 7);
+  // A delta exponential histogram (0, 1.5, 3, then 3, 100; the two exports at different scales) as
+  // cumulative buckets: le="0" is the zero bucket; 4 = 2^2 is a bucket bound at any scale >= -1.
+  EXPECT_EQ(MaxValue("payment_amount_count{entity=\"otel-host-1\"}"), 5);
+  EXPECT_EQ(MaxValue("payment_amount_sum{entity=\"otel-host-1\"}"), 107.5);
+  EXPECT_EQ(MaxValue("payment_amount_bucket{entity=\"otel-host-1\",le=\"0\"}"), 1);
+  EXPECT_EQ(MaxValue("payment_amount_bucket{entity=\"otel-host-1\",le=\"4\"}"), 4);
+  EXPECT_EQ(MaxValue("payment_amount_bucket{entity=\"otel-host-1\",le=\"+Inf\"}"), 5);
+  json exp_buckets = Series("payment_amount_bucket", 3);
+  EXPECT_GE(exp_buckets.value("total", 0), 3);
+  EXPECT_LE(exp_buckets.value("total", 0), 2 * 33) << "at most 32 finite buckets per point";
+
   // Logs: mined into templates, counted per entity at the next collect tick.
   json tpl;
   ASSERT_TRUE(WaitFor([&] {
@@ -176,12 +193,24 @@ TEST_F(IngestE2ETest, OtlpJsonEncodingAndErrors) {
   EXPECT_NE(pj["partialSuccess"]["errorMessage"].get<std::string>().find("bad.hist"), std::string::npos);
   EXPECT_EQ(MaxValue("ok_gauge{entity=\"json-host\"}"), 1);
 
+  // Failures are a google.rpc.Status in the request's encoding: JSON {"code":3,"message":...} here,
+  // protobuf (code = field 1, message = field 2) for a protobuf request.
   r = HttpCall(port_, "POST", "/v1/metrics", R"({"resourceMetrics":[{"scopeMetrics":"x"}]})");
   EXPECT_EQ(r.status, 400);
-  EXPECT_NE(r.body.find("resourceMetrics[0].scopeMetrics"), std::string::npos) << r.body;
-  r = HttpCall(port_, "POST", "/v1/metrics", "x", "Content-Type: text/plain\r\n");
-  // HttpCall adds its own Content-Type after ours; the server reads the first.
-  EXPECT_TRUE(r.status == 415 || r.status == 400) << r.status << r.body;
+  json status = json::parse(r.body, nullptr, false);
+  EXPECT_EQ(status.value("code", 0), 3) << r.body;
+  EXPECT_NE(status.value("message", "").find("resourceMetrics[0].scopeMetrics"), std::string::npos) << r.body;
+  r = HttpCall(port_, "POST", "/v1/logs", "\xff\xff", ContentType("application/x-protobuf"));
+  EXPECT_EQ(r.status, 400) << r.body;
+  const std::string message = "protobuf: cannot parse ExportLogsServiceRequest";
+  EXPECT_EQ(r.body, std::string("\x08\x03\x12") + static_cast<char>(message.size()) + message);
+  r = HttpCall(port_, "POST", "/v1/metrics", "{}", "Content-Encoding: br\r\n");
+  EXPECT_EQ(r.status, 415);
+  EXPECT_EQ(json::parse(r.body, nullptr, false).value("code", 0), 3) << r.body;
+  // An unknown Content-Type: the plain error (no encoding to write a Status in).
+  r = HttpCall(port_, "POST", "/v1/metrics", "x", ContentType("text/plain"));
+  EXPECT_EQ(r.status, 415) << r.body;
+  EXPECT_NE(r.body.find("is not OTLP/HTTP"), std::string::npos) << r.body;
 }
 
 TEST_F(IngestE2ETest, JsonLogsEventsAndSyslogBecomeSeries) {

@@ -1,5 +1,6 @@
-"""Exports metrics (gauge, counter, histogram) and logs to Foresight with the real OpenTelemetry Python SDK
-and its OTLP/HTTP (protobuf) exporters. Used by tests/e2e/otlp_e2e_test.cc.
+"""Exports metrics (gauge, counter, histogram; a delta counter and a delta exponential histogram) and logs to
+Foresight with the real OpenTelemetry Python SDK and its OTLP/HTTP (protobuf) exporters. Used by
+tests/e2e/ingest_e2e_test.cc.
 
 usage: otlp_export.py <port>    exit 0 when every export was acknowledged by the server
 """
@@ -11,8 +12,9 @@ from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExp
 from opentelemetry.metrics import Observation
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import MetricExportResult, PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics import Counter, Histogram, MeterProvider
+from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExportResult, PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation, View
 from opentelemetry.sdk.resources import Resource
 
 
@@ -46,6 +48,28 @@ def main() -> int:
         histogram.record(0.05 * (i + 1), {"route": "/pay"})
     flushed = provider.force_flush()
     provider.shutdown()
+
+    # Delta temporality, two exports: Foresight stores the running totals (jobs_processed_total 3, then 7;
+    # payment_amount_count 3, then 5), the exponential histogram as cumulative `le` buckets.
+    delta_exporter = CheckedMetricExporter(
+        endpoint=f"{base}/v1/metrics",
+        preferred_temporality={Counter: AggregationTemporality.DELTA, Histogram: AggregationTemporality.DELTA})
+    delta_reader = PeriodicExportingMetricReader(delta_exporter, export_interval_millis=3_600_000)
+    delta_provider = MeterProvider(
+        resource=resource, metric_readers=[delta_reader],
+        views=[View(instrument_name="payment.amount", aggregation=ExponentialBucketHistogramAggregation())])
+    delta_meter = delta_provider.get_meter("foresight-e2e-delta")
+    jobs = delta_meter.create_counter("jobs.processed")
+    amount = delta_meter.create_histogram("payment.amount")
+    jobs.add(3, {"queue": "q1"})
+    for v in (0, 1.5, 3):
+        amount.record(v)
+    flushed = delta_provider.force_flush() and flushed
+    jobs.add(4, {"queue": "q1"})
+    for v in (3, 100):
+        amount.record(v)
+    flushed = delta_provider.force_flush() and flushed
+    delta_provider.shutdown()
 
     log_exporter = OTLPLogExporter(endpoint=f"{base}/v1/logs")
     logger_provider = LoggerProvider(resource=resource)
