@@ -58,7 +58,7 @@ TEST_F(ServeE2ETest, InjectedFailureAlertsRightEntityAndRestartKeepsState) {
   ASSERT_TRUE(WaitFor([&] {
     entities = GetJson(port_, "/api/v1/entities");
     return entities.contains("data") && entities["data"].size() >= 7;
-  }, std::chrono::seconds(30))) << entities.dump();
+  }, std::chrono::seconds(120))) << entities.dump();  // after a day's backfill: slow when CI runs tests in parallel
   std::string target;
   int real = 0, simulated = 0;
   for (const auto& e : entities["data"]) {
