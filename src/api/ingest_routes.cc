@@ -323,6 +323,7 @@ ingest::OtlpOptions OtlpOptionsFor(const IngestContext& ctx) {
   o.max_labels = ctx.limits.max_labels_per_series;
   o.max_label_value_bytes = ctx.limits.max_label_value_bytes;
   o.max_message_bytes = ctx.limits.max_line_bytes;
+  o.max_exponential_buckets = ctx.limits.otlp_max_exponential_buckets;
   o.default_ts = ctx.api.clock->NowNs();
   return o;
 }

@@ -23,6 +23,7 @@ struct IngestLimits {
   size_t max_labels_per_series = 64;        // labels per series, __name__ included; more: a bad line/point/series
   size_t max_label_value_bytes = 4096;      // a longer label value: a bad line/point/series
   size_t max_series_per_endpoint = 500'000; // distinct series each push endpoint may create; further new series are refused
+  size_t otlp_max_exponential_buckets = 32;  // OTLP exponential histograms are downscaled to at most this many le buckets
 };
 
 void RegisterIngestRoutes(Router& router, const ApiContext& ctx);

@@ -103,9 +103,10 @@ class RoutesTest : public ::testing::Test {
   }
 
   HttpResponse Call(const std::string& method, const std::string& target, const std::string& body = "",
-                    const std::string& encoding = "") {
+                    const std::string& encoding = "", const std::string& content_type = "") {
     HttpRequest req;
     if (!encoding.empty()) req.headers["content-encoding"] = encoding;
+    if (!content_type.empty()) req.headers["content-type"] = content_type;
     req.method = method;
     req.target = target;
     size_t q = target.find('?');
@@ -281,6 +282,56 @@ TEST_F(RoutesTest, LineProtocolBackpressureAnswers429WithRetryAfter) {
   bool retry_after = false;
   for (const auto& [k, v] : r.headers) retry_after |= k == "Retry-After";
   EXPECT_TRUE(retry_after);
+}
+
+// OTLP/HTTP's busy answer: 429 with Retry-After and a google.rpc.Status body in the request's encoding
+// (here JSON), naming why; nothing of the request is stored.
+TEST_F(RoutesTest, OtlpBackpressureAnswers429WithRetryAfterAndAStatusBody) {
+  service_.busy = true;
+  const std::string body = R"({"resourceMetrics":[{"resource":{"attributes":[{"key":"host.name","value":{"stringValue":"h"}}]},
+    "scopeMetrics":[{"metrics":[{"name":"queue_depth","gauge":{"dataPoints":[{"asDouble":3}]}}]}]}]})";
+  auto r = Call("POST", "/v1/metrics", body, "", "application/json");
+  EXPECT_EQ(r.status, 429) << r.body;
+  bool retry_after = false;
+  for (const auto& [k, v] : r.headers) retry_after |= k == "Retry-After";
+  EXPECT_TRUE(retry_after);
+  json status = json::parse(r.body);
+  ASSERT_TRUE(status.contains("code") && status["code"].is_number_integer()) << r.body;
+  EXPECT_NE(status["code"].get<int>(), 0) << r.body;
+  EXPECT_NE(status["message"].get<std::string>().find("behind"), std::string::npos) << r.body;
+  EXPECT_EQ(service_.ingested, 0u);
+  service_.busy = false;
+  EXPECT_EQ(Call("POST", "/v1/metrics", body, "", "application/json").status, 200);
+  EXPECT_EQ(service_.ingested, 1u);
+}
+
+// ingest.otlp_max_exponential_buckets reaches the decoder: 8 populated buckets become at most 2 finite
+// le buckets (plus +Inf) under a limit of 2, and all 8 under the default.
+TEST_F(RoutesTest, OtlpExponentialBucketLimitComesFromTheIngestOptions) {
+  auto buckets_after_post = [&](size_t limit, const std::string& name) {
+    ApiContext ctx;
+    ctx.samples = tsdb_;
+    ctx.records = records_;
+    ctx.service = &service_;
+    ctx.clock = &clock_;
+    if (limit > 0) ctx.options.ingest.otlp_max_exponential_buckets = limit;
+    Router router;
+    RegisterRoutes(router, ctx);
+    HttpRequest req;
+    req.method = "POST";
+    req.target = req.path = "/v1/metrics";
+    req.headers["content-type"] = "application/json";
+    req.body = R"({"resourceMetrics":[{"resource":{"attributes":[{"key":"host.name","value":{"stringValue":"h"}}]},
+      "scopeMetrics":[{"metrics":[{"name":")" + name + R"(","exponentialHistogram":{"aggregationTemporality":2,
+      "dataPoints":[{"count":"8","sum":40,"scale":0,"positive":{"offset":0,"bucketCounts":["1","1","1","1","1","1","1","1"]}}]}}]}]}]})";
+    HttpResponse r = router.Dispatch(req);
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto series = tsdb_->Select(std::vector<storage::LabelMatcher>{{"__name__", storage::MatchOp::kEqual, name + "_bucket"}});
+    EXPECT_TRUE(series.ok());
+    return series.ok() ? series->size() : 0;
+  };
+  EXPECT_EQ(buckets_after_post(0, "latency_default"), 9u);  // 8 finite + +Inf
+  EXPECT_LE(buckets_after_post(2, "latency_limited"), 3u);  // at most 2 finite + +Inf
 }
 
 }  // namespace

@@ -251,6 +251,7 @@ int Serve(const ServeFlags& flags) {
   ctx.options.ingest.max_labels_per_series = cfg.ingest.max_labels_per_series;
   ctx.options.ingest.max_label_value_bytes = cfg.ingest.max_label_value_bytes;
   ctx.options.ingest.max_series_per_endpoint = cfg.ingest.max_series;
+  ctx.options.ingest.otlp_max_exponential_buckets = cfg.ingest.otlp_max_exponential_buckets;
   api::RegisterRoutes(router, ctx);
   api::HttpServerOptions hopts;
   hopts.address = cfg.server.listen;

@@ -404,6 +404,8 @@ const std::vector<Field>& Fields() {
                                          {&C::ingest, &IngestOptions::max_label_value_bytes}, 1, kMiB));
     f.push_back(UintField<IngestOptions>("ingest", "max_series", {&C::ingest, &IngestOptions::max_series}, 1,
                                          1'000'000'000));
+    f.push_back(UintField<IngestOptions>("ingest", "otlp_max_exponential_buckets",
+                                         {&C::ingest, &IngestOptions::otlp_max_exponential_buckets}, 1, 1024));
     f.push_back(StringField<IngestOptions>("ingest", "syslog_listen", {&C::ingest, &IngestOptions::syslog_listen}, true));
     // logging
     f.push_back(StringField<LoggingOptions>("logging", "level", {&C::logging, &LoggingOptions::level}, false,

@@ -129,6 +129,7 @@ struct IngestOptions {
   uint64_t max_labels_per_series = 64;      // labels per pushed series, __name__ included; 2..64
   uint64_t max_label_value_bytes = 4096;    // longest label value (also event type/entity); 1B..1MiB
   uint64_t max_series = 500'000;            // distinct series each push endpoint may create; 1..1e9
+  uint64_t otlp_max_exponential_buckets = 32;  // finite le buckets per OTLP exponential histogram point; 1..1024
   std::string syslog_listen;                // "127.0.0.1:5514": syslog over UDP and TCP; "" = off
   friend bool operator==(const IngestOptions&, const IngestOptions&) = default;
 };
