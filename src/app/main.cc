@@ -120,6 +120,7 @@ PipelineOptions PipelineOptionsFrom(const config::Config& c) {
   o.detector_seed = c.detector.seed;
   o.warning_quantile = c.detector.warning_quantile;
   o.critical_quantile = c.detector.critical_quantile;
+  o.max_pushed_series = c.detector.max_pushed_series;
   o.log_events.syslog_listen = c.ingest.syslog_listen;
   o.log_events.max_line_bytes = c.ingest.max_line_bytes;
   return o;

@@ -31,18 +31,33 @@ inline constexpr const char* kDetectorName = "isolation_forest";
 
 namespace {
 
-// Which series feed an entity's model. Simulated entities: all their metrics except limits (constants).
-// This host: the whole-host aggregates; per-core, per-process-state and per-TCP-state series stay
-// queryable but would drown the few metrics that matter in a forest's random feature choice.
-bool IsModelled(const Labels& labels) {
+// Which series feed an entity's model (the rest stay stored and queryable):
+// - everywhere: not limits or capacities (max, limit, total_bytes, size_bytes), which are constants;
+// - simulated entities: all their other metrics;
+// - this host's collector (host_*): the whole-host aggregates; per-core, per-process-state and per-TCP-state
+//   series would drown the few metrics that matter in a forest's random feature choice;
+// - everything pushed or scraped (line protocol, remote write, OTLP, scrapes, log and event counts):
+//   gauges, not the parts of histograms and summaries (le, quantile, _bucket, _count, _sum) nor
+//   cumulative counters (_total, _created) or info series, whose raw values only grow. The pipeline
+//   also caps how many of these one entity models (PipelineOptions::max_pushed_series), first come.
+enum class ModelSource { kNo, kBuiltIn, kPushed };
+
+ModelSource ModelledAs(const Labels& labels) {
   std::string_view metric = labels.metric();
   if (metric.find("max") != std::string_view::npos || metric.find("limit") != std::string_view::npos ||
       metric.find("total_bytes") != std::string_view::npos || metric.find("size_bytes") != std::string_view::npos) {
-    return false;
+    return ModelSource::kNo;
   }
-  if (labels.Get(kSimulatedLabel) == "true") return true;
-  if (labels.Has("cpu") || labels.Has("state") || labels.Has("mode")) return false;
-  return metric.starts_with("host_");
+  if (labels.Get(kSimulatedLabel) == "true") return ModelSource::kBuiltIn;
+  if (metric.starts_with("host_")) {
+    if (labels.Has("cpu") || labels.Has("state") || labels.Has("mode")) return ModelSource::kNo;
+    return ModelSource::kBuiltIn;
+  }
+  if (labels.Has("le") || labels.Has("quantile")) return ModelSource::kNo;
+  for (std::string_view suffix : {"_bucket", "_count", "_sum", "_total", "_created", "_info"}) {
+    if (metric.ends_with(suffix)) return ModelSource::kNo;
+  }
+  return ModelSource::kPushed;
 }
 
 // Rounds to 4 significant digits (at most 7 decimals), as round(v * 10^k) / 10^k so the store's codec
@@ -190,6 +205,7 @@ struct Pipeline::EntityState {
   bool model_checked = false;                // looked for a stored model once
   std::vector<double> row;                   // scratch
   SeriesId score_series = 0;                 // foresight_anomaly_score{entity}; 0 until first resolved
+  size_t pushed_modelled = 0;                // pushed/scraped series in the model (max_pushed_series)
 
   explicit EntityState(const features::FeatureOptions& o) : features(o) {}
 };
@@ -331,14 +347,6 @@ Result<const Pipeline::SeriesMeta*> Pipeline::ResolveLocked(const Labels& labels
   meta.id = id;
   meta.entity = EntityOf(labels);
   meta.feature_key = features::MetricKey(labels);
-  meta.modelled = !meta.entity.empty() && IsModelled(labels);
-  std::string flat;
-  FlattenLabels(labels, &flat);
-  chain.emplace_back(std::move(flat), meta);
-  {
-    std::lock_guard lock(meta_mu_);
-    series_by_id_[id] = meta;
-  }
   if (!meta.entity.empty()) {
     std::lock_guard lock(entities_mu_);
     auto& e = entities_[meta.entity];
@@ -350,7 +358,27 @@ Result<const Pipeline::SeriesMeta*> Pipeline::ResolveLocked(const Labels& labels
       e->simulated = labels.Get(kSimulatedLabel) == "true";
     }
     e->series.push_back(id);
+    switch (ModelledAs(labels)) {
+      case ModelSource::kNo:
+        break;
+      case ModelSource::kBuiltIn:
+        meta.modelled = true;
+        break;
+      case ModelSource::kPushed:
+        if (e->pushed_modelled < options_.max_pushed_series) {
+          meta.modelled = true;
+          ++e->pushed_modelled;
+        }
+        break;
+    }
   }
+  {
+    std::lock_guard lock(meta_mu_);
+    series_by_id_[id] = meta;
+  }
+  std::string flat;
+  FlattenLabels(labels, &flat);
+  chain.emplace_back(std::move(flat), meta);
   return &chain.back().second;
 }
 

@@ -69,6 +69,9 @@ struct PipelineOptions {
   int64_t training_window_ns = 6 * 3600 * kNanosPerSecond;
   // Per-metric features the entity model uses (names from features::SeriesFeatures::Names()).
   std::vector<std::string> model_features = {"ewma", "mean_15m", "std_5m", "slope_15m"};
+  // Pushed or scraped gauges (line protocol, remote write, OTLP, scrapes, log/event counts) one entity's
+  // model takes, first come; its other series are stored and queryable but not modelled.
+  size_t max_pushed_series = 32;
   int trees = 100;
   int sample_size = 256;
   uint64_t detector_seed = 42;

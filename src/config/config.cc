@@ -363,6 +363,8 @@ const std::vector<Field>& Fields() {
                                              {&C::detector, &DetectorOptions::warning_quantile}, 0, 1, true));
     f.push_back(DoubleField<DetectorOptions>("detector", "critical_quantile",
                                              {&C::detector, &DetectorOptions::critical_quantile}, 0, 1, true));
+    f.push_back(UintField<DetectorOptions>("detector", "max_pushed_series",
+                                           {&C::detector, &DetectorOptions::max_pushed_series}, 0, 1024));
     // alerting
     f.push_back(DoubleField<AlertingOptions>("alerting", "score_threshold",
                                              {&C::alerting, &AlertingOptions::score_threshold}, 0, 1, false));

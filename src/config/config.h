@@ -77,6 +77,7 @@ struct DetectorOptions {
   uint64_t seed = 42;
   double warning_quantile = 0.995;             // training-score quantile for "warning"; (0,1)
   double critical_quantile = 0.9995;           // for "critical"; (0,1), > warning_quantile
+  uint64_t max_pushed_series = 32;             // pushed/scraped gauges modelled per entity, first come; 0..1024
   friend bool operator==(const DetectorOptions&, const DetectorOptions&) = default;
 };
 

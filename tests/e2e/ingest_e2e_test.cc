@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../support/api_json.h"
 #include "../support/http_client.h"
 #include "../support/subprocess.h"
 
@@ -298,6 +299,53 @@ TEST_F(IngestE2ETest, LimitsAreNamedAndGoodLinesKept) {
   r = HttpCall(port_, "POST", "/api/v1/logs", "{\"message\":\"" + std::string(300, 'x') + "\"}\n{\"message\":\"ok\"}\n");
   ASSERT_EQ(r.status, 400) << r.body;
   EXPECT_NE(r.body.find("ingest.max_line_bytes"), std::string::npos) << r.body;
+}
+
+}  // namespace
+}  // namespace foresight
+
+namespace foresight {
+namespace {
+
+// Pushed series feed the models like the built-in collector's: 25 minutes of a Telegraf-like app's
+// line protocol (gauges, a cumulative counter, a histogram bucket) make the entity's model, trained on
+// the gauges only, and a limit past detector.max_pushed_series is honoured.
+TEST_F(IngestE2ETest, PushedGaugesTrainTheEntityModel) {
+  std::ofstream(dir_ / "d.yaml") << "detector:\n  warmup: 5m\n  max_pushed_series: 3\n";
+  Serve({"--config", (dir_ / "d.yaml").string()});
+  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string lp;
+  for (int i = 150; i >= 0; --i) {  // every 10 s for 25 min, oldest first
+    const int64_t ts = now_s - i * 10;
+    const int k = 150 - i;
+    lp += "app,host=app-1 queue_depth=" + std::to_string(10 + k % 7) + ",latency_ms=" + std::to_string(80 + (k * 13) % 11) +
+          ",requests_total=" + std::to_string(1000 * k) + "i " + std::to_string(ts) + "\n";
+    lp += "app_latency_bucket,host=app-1,le=0.5 value=" + std::to_string(k) + " " + std::to_string(ts) + "\n";
+    lp += "app,host=app-1 workers=" + std::to_string(4 + k % 2) + ",threads=" + std::to_string(40 + k % 3) + " " +
+          std::to_string(ts) + "\n";
+  }
+  auto r = HttpCall(port_, "POST", "/write?precision=s", lp);
+  ASSERT_EQ(r.status, 204) << r.body;
+
+  json models;
+  ASSERT_TRUE(WaitFor([&] {
+    models = testing::GetJson(port_, "/api/v1/models?entity=app-1");
+    return models.contains("data") && !models["data"].empty() && models["data"][0].contains("model") &&
+           !models["data"][0]["model"].is_null();
+  }, std::chrono::seconds(90))) << models.dump() << server_.Output();
+  const std::string m = models["data"][0]["model"].dump();
+  // The first three gauges seen are in the model; the counter, the bucket and the gauge past the limit
+  // of 3 are not.
+  EXPECT_NE(m.find("app_queue_depth"), std::string::npos) << m;
+  EXPECT_NE(m.find("app_latency_ms"), std::string::npos) << m;
+  EXPECT_NE(m.find("app_workers"), std::string::npos) << m;
+  EXPECT_EQ(m.find("app_requests_total"), std::string::npos) << m;
+  EXPECT_EQ(m.find("app_latency_bucket"), std::string::npos) << m;
+  EXPECT_EQ(m.find("app_threads"), std::string::npos) << m;
+  // Every pushed series stays queryable, modelled or not.
+  EXPECT_EQ(MaxValue("app_requests_total{host=\"app-1\"}"), 150000);
+  EXPECT_GE(MaxValue("app_threads{host=\"app-1\"}"), 40);
 }
 
 }  // namespace
