@@ -233,6 +233,20 @@ class MetricsMapper {
     if (t > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
     return static_cast<TimestampNs>(t);
   }
+  // A data point's labels (PointLabels, with `extra` labels to come) and time; nullopt once the point is
+  // rejected for either, named by its metric and index.
+  template <typename Point>
+  std::optional<TimestampNs> PointStart(const ResourceLabels& res, const otm::Metric& m, int i, const Point& p,
+                                        size_t extra) {
+    if (auto bad = PointLabels(res, p.attributes(), extra)) {
+      Reject(m, i, *bad);
+      return std::nullopt;
+    }
+    auto ts = Time(p.time_unix_nano());
+    if (!ts) Reject(m, i, "time_unix_nano " + std::to_string(p.time_unix_nano()) + " out of range");
+    return ts;
+  }
+
 
   void Emit(const std::string& name, TimestampNs ts, double value, std::string_view extra_name = {},
             std::string_view extra_value = {}) {
@@ -268,15 +282,8 @@ class MetricsMapper {
                        bool delta = false) {
     for (int i = 0; i < points.size(); ++i) {
       const auto& p = points[i];
-      if (auto bad = PointLabels(res, p.attributes(), 0)) {
-        Reject(m, i, *bad);
-        continue;
-      }
-      auto ts = Time(p.time_unix_nano());
-      if (!ts) {
-        Reject(m, i, "time_unix_nano " + std::to_string(p.time_unix_nano()) + " out of range");
-        continue;
-      }
+      auto ts = PointStart(res, m, i, p, 0);
+      if (!ts) continue;
       double v = 0;
       switch (p.value_case()) {
         case otm::NumberDataPoint::kAsDouble: v = p.as_double(); break;
@@ -331,15 +338,8 @@ class MetricsMapper {
         const auto& points = m.summary().data_points();
         for (int i = 0; i < points.size(); ++i) {
           const auto& p = points[i];
-          if (auto bad = PointLabels(res, p.attributes(), 1)) {
-            Reject(m, i, *bad);
-            continue;
-          }
-          auto ts = Time(p.time_unix_nano());
-          if (!ts) {
-            Reject(m, i, "time_unix_nano out of range");
-            continue;
-          }
+          auto ts = PointStart(res, m, i, p, 1);
+          if (!ts) continue;
           for (const auto& q : p.quantile_values()) Emit(name, *ts, q.value(), "quantile", FormatDouble(q.quantile()));
           Emit(name + "_sum", *ts, p.sum());
           Emit(name + "_count", *ts, static_cast<double>(p.count()));
@@ -361,15 +361,8 @@ class MetricsMapper {
 
   void MapHistogramPoint(const ResourceLabels& res, const otm::Metric& m, int i, const otm::HistogramDataPoint& p,
                          const std::string& name, bool delta) {
-    if (auto bad = PointLabels(res, p.attributes(), 1)) {
-      Reject(m, i, *bad);
-      return;
-    }
-    auto ts = Time(p.time_unix_nano());
-    if (!ts) {
-      Reject(m, i, "time_unix_nano out of range");
-      return;
-    }
+    auto ts = PointStart(res, m, i, p, 1);
+    if (!ts) return;
     const int nb = p.bucket_counts_size();
     const int ne = p.explicit_bounds_size();
     if (nb != 0 && nb != ne + 1) {
@@ -415,15 +408,8 @@ class MetricsMapper {
   // Exponential buckets become the same series as explicit ones (otlp_exponential.h has the bounds).
   void MapExponentialPoint(const ResourceLabels& res, const otm::Metric& m, int i,
                            const otm::ExponentialHistogramDataPoint& p, const std::string& name, bool delta) {
-    if (auto bad = PointLabels(res, p.attributes(), 1)) {
-      Reject(m, i, *bad);
-      return;
-    }
-    auto ts = Time(p.time_unix_nano());
-    if (!ts) {
-      Reject(m, i, "time_unix_nano out of range");
-      return;
-    }
+    auto ts = PointStart(res, m, i, p, 1);
+    if (!ts) return;
     ExponentialHistogram h;
     h.scale = p.scale();
     h.count = p.count();
