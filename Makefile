@@ -10,8 +10,9 @@ SIMULATE   ?= 50
 # The demo fleet: failures scheduled now and then, plus some in the first minutes: a fast one (CPU runaway
 # on api-3, 20 s after start) and three slow ones already under way in the backfilled history, so time-to-
 # failure forecasts show at once: worker-2's memory leak (about 2 h 20 m left), db-4's connection pool
-# (about 30 m left) and web-5's disk (about 12 h left).
-DEMO_ARGS  ?= --scenarios-per-hour 4 --inject cpu_runaway:api-3@now+20s/15m --inject memory_leak:worker-2@now-100m/4h \
+# (about 30 m left) and web-5's disk (about 12 h left). 30 h of history (not 24) so the forecasts' daily
+# check can compare the last hours with the same hours a day earlier and not read a morning rise as a leak.
+DEMO_ARGS  ?= --backfill 30h --scenarios-per-hour 4 --inject cpu_runaway:api-3@now+20s/15m --inject memory_leak:worker-2@now-100m/4h \
               --inject connection_pool_leak:db-4@now-150m/3h --inject disk_fill:web-5@now-4h/16h
 ARGS       ?=
 CMAKE_FLAGS?= -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -6,11 +6,16 @@
 // the entity page's charts hold data points (read from the Chart.js instances); the injected failure
 // appears as a prediction with attributions (and a countdown when it is a forecast); Confirm is stored
 // (read back through the API); alerts can be acknowledged (read back); models are listed.
+// Accessibility: axe-core (injected here, never bundled) audits every view in the light and the dark
+// theme at 1280x720 and any "serious" or "critical" violation fails the run (moderate and minor ones
+// are printed as info); no view scrolls sideways at that laptop width; the main navigation, Confirm /
+// Dismiss, Acknowledge and Silence are reached with Tab, show a focus ring and work with Enter/Space.
 // Screenshots of every view go to --out; with --update-docs the overview and prediction shots are
 // also copied to docs/img/. Prints "N passed, M failed"; exit code 1 when anything failed.
 //
 //   node e2e/dashboard.e2e.mjs --binary build/src/app/foresight --out /tmp/e2e-out [--update-docs]
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -34,6 +39,7 @@ if (!binary) {
 mkdirSync(out, { recursive: true });
 const here = dirname(fileURLToPath(import.meta.url));
 const docsImg = resolve(here, '../../docs/img');
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let passed = 0;
 let failed = 0;
@@ -54,6 +60,47 @@ async function waitFor(fn, ms, every = 500) {
     if (Date.now() > end) return null;
     await sleep(every);
   }
+}
+
+// Presses Tab (from where focus is) until the element `find` returns has focus. Returns whether it got
+// there, in how many presses, and whether the focused element shows a focus indicator (it matches
+// :focus-visible and draws a ring, i.e. a box-shadow, or an outline).
+async function tabTo(page, find, max = 250) {
+  for (let i = 1; i <= max; i += 1) {
+    await page.keyboard.press('Tab');
+    const st = await page.evaluate(`(() => {
+      const target = (${find})();
+      const a = document.activeElement;
+      if (!target || a !== target) return null;
+      const cs = getComputedStyle(a);
+      const ring = a.matches(':focus-visible') && ((cs.boxShadow && cs.boxShadow !== 'none') || (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0));
+      return { ring, label: a.getAttribute('aria-label') || a.textContent.trim() };
+    })()`);
+    if (st) return { ...st, presses: i };
+  }
+  return null;
+}
+const byText = (selector, text) => `() => [...document.querySelectorAll(${JSON.stringify(selector)})].find((e) => e.textContent.trim() === ${JSON.stringify(text)})`;
+const bySelector = (selector) => `() => document.querySelector(${JSON.stringify(selector)})`;
+async function startTabbing(page) {  // sequential focus from the top of the document
+  await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+  await page.mouse.click(1, 1);  // a click on the page background puts the focus start at the top
+}
+
+// axe-core on the current document: serious/critical violations fail, the rest is printed.
+async function audit(page, name) {
+  if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ path: axePath });
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 200) })) }));
+  });
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of violations.filter((x) => !bad.includes(x))) {
+    console.log(`info a11y ${name}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.length} node(s): ${v.nodes.slice(0, 3).map((n) => n.target).join(', ')}`);
+  }
+  const detail = bad.map((v) => `\n    ${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 5).map((n) => `${n.target} [${n.summary}]`).join('; ')}${v.nodes.length > 5 ? ` (+${v.nodes.length - 5} more)` : ''}`).join('');
+  check(`axe: no serious or critical violation on ${name}`, bad.length === 0, detail);
+  return violations;
 }
 
 function freePort() {
@@ -142,6 +189,15 @@ try {
   await page.fill('input[type="search"]', '');
   await page.screenshot({ path: join(out, 'overview.png'), fullPage: true });
 
+  // Keyboard: the main navigation is reached with Tab and followed with Enter.
+  await startTabbing(page);
+  const navKey = await tabTo(page, bySelector('nav[aria-label="Main"] a[href="#/models"]'));
+  check('keyboard: Tab reaches the main navigation (Models) with a focus ring', !!navKey && navKey.ring, navKey ? `${navKey.presses} presses` : 'not reached');
+  if (navKey) await page.keyboard.press('Enter');
+  const navWent = await waitFor(() => page.evaluate(() => window.location.hash === '#/models' && !!document.querySelector('#models-title')), 5_000, 100);
+  check('keyboard: Enter on a navigation link opens its view', !!navWent);
+  await page.goto(`${base}/#/`);
+
   // --- Entity page: charts with data ---------------------------------------------------------------
   await page.goto(`${base}/#/entity/api-1`);
   await page.waitForSelector('[data-testid="metric-chart"] canvas', { timeout: 20_000 });
@@ -222,9 +278,23 @@ try {
   // --- Confirm on the prediction page, read back through the API ---------------------------------
   await page.goto(`${base}/#/predictions/${encodeURIComponent(pred.id)}`);
   await page.waitForSelector('[data-testid="prediction"] [data-testid="attribution"]', { timeout: 10_000 });
-  await page.click('[data-testid="prediction"] button:has-text("Confirm")');
+  // Keyboard: Confirm and Dismiss are reached with Tab; Confirm is pressed with Enter.
+  await startTabbing(page);
+  const confirmSel = byText('[data-testid="prediction"] [data-testid="feedback"] button', 'Confirm');
+  const confirmKey = await tabTo(page, confirmSel);
+  const dismissKey = confirmKey ? await tabTo(page, byText('[data-testid="prediction"] [data-testid="feedback"] button', 'Dismiss'), 1) : null;
+  check('keyboard: Tab reaches Confirm and Dismiss, each with a focus ring', !!confirmKey && confirmKey.ring && !!dismissKey && dismissKey.ring,
+    confirmKey ? `Confirm after ${confirmKey.presses} presses${dismissKey ? ', Dismiss next' : ', Dismiss not next'}` : 'Confirm not reached');
+  if (confirmKey) {
+    await page.keyboard.press('Shift+Tab');
+    const back = await page.evaluate(`(${confirmSel})() === document.activeElement`);
+    if (back) await page.keyboard.press('Enter');
+    else await page.click('[data-testid="prediction"] button:has-text("Confirm")');
+  } else {
+    await page.click('[data-testid="prediction"] button:has-text("Confirm")');
+  }
   const shown = await waitFor(() => page.textContent('[data-testid="prediction"] [data-testid="verdict"]').then((t) => /confirmed/.test(t) && t), 10_000, 200);
-  check('Confirm shows the stored verdict', !!shown, shown || '');
+  check('Confirm (pressed with Enter) shows the stored verdict', !!shown, shown || '');
   const stored = await api(`/api/v1/predictions/${encodeURIComponent(pred.id)}`);
   check('Confirm is persisted (API)', stored.feedback === 'confirmed' &&
     (stored.feedback_history || []).some((f) => f.verdict === 'confirmed' && f.user === 'dashboard'), JSON.stringify(stored.feedback_history));
@@ -237,13 +307,23 @@ try {
   await page.goto(`${base}/#/alerts`);
   await page.waitForSelector('[data-testid="alert-row"]', { timeout: 10_000 }).catch(() => null);
   if (alert) {
-    const btn = await page.waitForSelector(`button[aria-label="Acknowledge alert on api-1"]:not([disabled])`, { timeout: 10_000 }).catch(() => null);
-    if (btn) await btn.click();
+    // Keyboard: Acknowledge is reached with Tab and pressed with Enter; Silence with Space.
+    const ackSel = 'button[aria-label="Acknowledge alert on api-1"]:not([disabled])';
+    await page.waitForSelector(ackSel, { timeout: 10_000 }).catch(() => null);
+    await startTabbing(page);
+    const ackKey = await tabTo(page, bySelector(ackSel));
+    check('keyboard: Tab reaches Acknowledge with a focus ring', !!ackKey && ackKey.ring, ackKey ? `${ackKey.presses} presses` : 'not reached');
+    if (ackKey) await page.keyboard.press('Enter');
+    else await page.click(ackSel).catch(() => {});
     const acked = await waitFor(async () => (await api('/api/v1/alerts?entity=api-1')).some((a) => a.id === alert.id && a.state === 'acknowledged'), 10_000, 300);
-    check('Acknowledge is persisted (API)', !!acked);
-    await page.click('button[aria-label^="Silence api-1"]');
+    check('Acknowledge (pressed with Enter) is persisted (API)', !!acked);
+    await startTabbing(page);
+    const silenceKey = await tabTo(page, bySelector('button[aria-label^="Silence api-1"]'));
+    check('keyboard: Tab reaches Silence with a focus ring', !!silenceKey && silenceKey.ring, silenceKey ? `${silenceKey.presses} presses` : 'not reached');
+    if (silenceKey) await page.keyboard.press('Space');
+    else await page.click('button[aria-label^="Silence api-1"]');
     const silenced = await waitFor(() => page.textContent('#alerts-title ~ div [role="status"]').then((t) => /silenced until/.test(t) && t), 10_000, 200);
-    check('Silence is answered by the server with its end', !!silenced, silenced || '');
+    check('Silence (pressed with Space) is answered by the server with its end', !!silenced, silenced || '');
   }
   await page.screenshot({ path: join(out, 'alerts.png'), fullPage: true });
 
@@ -255,13 +335,37 @@ try {
   check('precision implied by feedback counts the confirmation', /100 %/.test(precision || ''), precision || '');
   await page.screenshot({ path: join(out, 'models.png'), fullPage: true });
 
-  // --- Dark theme -------------------------------------------------------------------------------
-  await page.goto(`${base}/#/`);
-  await page.click('button:has-text("Dark theme")');
-  const dark = await page.evaluate(() => document.documentElement.classList.contains('dark'));
-  check('the dark theme can be switched on', dark);
-  await page.waitForSelector('[data-testid="entity-row"]');
-  await page.screenshot({ path: join(out, 'overview-dark.png'), fullPage: true });
+  // --- Accessibility audit and laptop width: every view, light then dark, at 1280x720 -------------
+  await page.setViewportSize({ width: 1280, height: 720 });
+  const views = [
+    ['overview', '#/', '[data-testid="entity-row"]'],
+    ['entity page', '#/entity/api-1', '[data-testid="metric-chart"] canvas'],
+    ['predictions', '#/predictions', '[data-testid="prediction"] [data-testid="attribution"]'],
+    ['prediction detail', `#/predictions/${encodeURIComponent(pred.id)}`, '[data-testid="prediction"] [data-testid="attribution"]'],
+    ['alerts', '#/alerts', '[data-testid="alert-row"]'],
+    ['models', '#/models', '[data-testid="model-row"]'],
+  ];
+  const a11yStart = Date.now();
+  for (const theme of ['light', 'dark']) {
+    if (theme === 'dark') {
+      await page.goto(`${base}/#/`);
+      await page.click('button:has-text("Dark theme")');
+      const dark = await page.evaluate(() => document.documentElement.classList.contains('dark'));
+      check('the dark theme can be switched on', dark);
+      await page.waitForSelector('[data-testid="entity-row"]');
+      await page.screenshot({ path: join(out, 'overview-dark.png'), fullPage: true });
+    }
+    for (const [name, hash, ready] of views) {
+      await page.goto(`${base}/${hash}`);
+      await page.waitForSelector(ready, { timeout: 15_000 }).catch(() => null);
+      await page.waitForTimeout(150);  // let charts lay out (no assertion depends on it)
+      await audit(page, `${name} (${theme})`);
+      const wide = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+      check(`no horizontal scroll on ${name} (${theme}) at 1280x720`, wide.scroll <= wide.inner, `scrollWidth ${wide.scroll}, innerWidth ${wide.inner}`);
+      await page.screenshot({ path: join(out, `1280-${theme}-${name.replace(/ /g, '-')}.png`) });
+    }
+  }
+  console.log(`info accessibility and width pass: ${Math.round((Date.now() - a11yStart) / 1000)} s`);
 
   check('no uncaught page errors', consoleErrors.length === 0, consoleErrors.join(' | '));
 

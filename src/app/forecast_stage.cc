@@ -125,7 +125,67 @@ double HoldoutError(const forecast::Model& m, TimestampNs from, std::span<const 
   return n ? err / static_cast<double>(n) : std::numeric_limits<double>::infinity();
 }
 
+// The value of the grid point nearest x, if one lies within `tolerance` of it.
+std::optional<double> ValueNear(std::span<const TimestampNs> t, std::span<const double> v, TimestampNs x,
+                                int64_t tolerance) {
+  const size_t i = std::lower_bound(t.begin(), t.end(), x) - t.begin();
+  std::optional<double> best;
+  int64_t best_gap = tolerance + 1;
+  for (size_t j : {i, i - 1}) {  // i - 1 wraps to a huge index when i == 0
+    if (j >= t.size()) continue;
+    const int64_t gap = t[j] > x ? t[j] - x : x - t[j];
+    if (gap < best_gap && std::isfinite(v[j])) {
+      best_gap = gap;
+      best = v[j];
+    }
+  }
+  return best;
+}
+
 }  // namespace
+
+std::optional<bool> SeasonalCrossing(std::span<const TimestampNs> t, std::span<const double> v, double limit,
+                                     Direction d, int64_t horizon_ns, int64_t step_ns, int64_t period_ns,
+                                     int64_t window_ns) {
+  if (t.empty() || period_ns <= 0 || window_ns <= 0 || step_ns <= 0) return std::nullopt;
+  if (t.back() - t.front() < period_ns + window_ns) return std::nullopt;
+  const TimestampNs end = t.back();
+  // d(t) over the last window, against the same time one period earlier; x in hours before `end`.
+  std::vector<double> x, y;
+  for (size_t i = std::lower_bound(t.begin(), t.end(), end - window_ns) - t.begin(); i < t.size(); ++i) {
+    auto before = ValueNear(t, v, t[i] - period_ns, step_ns);
+    if (!before || !std::isfinite(v[i])) continue;
+    x.push_back(static_cast<double>(t[i] - end) / (3600.0 * kNanosPerSecond));
+    y.push_back(v[i] - *before);
+  }
+  if (x.size() < 30) return std::nullopt;
+  // Theil-Sen line through d: the median of pairwise slopes, the median intercept at `end`.
+  std::vector<double> slopes;
+  slopes.reserve(x.size() * (x.size() - 1) / 2);
+  for (size_t i = 0; i < x.size(); ++i) {
+    for (size_t j = i + 1; j < x.size(); ++j) {
+      if (x[j] != x[i]) slopes.push_back((y[j] - y[i]) / (x[j] - x[i]));
+    }
+  }
+  if (slopes.empty()) return std::nullopt;
+  auto median = [](std::vector<double>& a) {
+    std::nth_element(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(a.size() / 2), a.end());
+    return a[a.size() / 2];
+  };
+  const double slope = median(slopes);
+  std::vector<double> offsets(x.size());
+  for (size_t i = 0; i < x.size(); ++i) offsets[i] = y[i] - slope * x[i];
+  const double offset = median(offsets);
+  for (int64_t h = step_ns; h <= horizon_ns; h += step_ns) {
+    const int64_t k = h / period_ns + 1;  // periods back to a time in the history
+    auto base = ValueNear(t, v, end + h - k * period_ns, step_ns);
+    if (!base) continue;
+    const double value = *base + static_cast<double>(k) * offset +
+                         slope * static_cast<double>(h) / (3600.0 * kNanosPerSecond);
+    if (d == Direction::kAbove ? value >= limit : value <= limit) return true;
+  }
+  return false;
+}
 
 LimitEvaluation EvaluateLimit(std::span<const TimestampNs> t, std::span<const double> v, double limit, Direction d,
                               bool counter, TimestampNs now, const ForecastStageOptions& o) {
@@ -250,6 +310,17 @@ LimitEvaluation EvaluateLimit(std::span<const TimestampNs> t, std::span<const do
   ev.severity = ForecastSeverity(ev.crossing, now, o.settings);
   // "Likely to hit" needs the median forecast to get there within the horizon, not only noisy paths.
   ev.predicted = ev.crossing.already || (ev.crossing.probability >= o.settings.min_probability && ev.crossing.p50);
+  // ... and, given a day of history, yesterday's shape at these hours must get there too.
+  if (ev.predicted && !ev.crossing.already) {
+    auto seasonal = SeasonalCrossing(t, v, limit, d, o.settings.horizon_ns, o.settings.step_ns, o.seasonal_period_ns,
+                                     o.seasonal_window_ns);
+    if (seasonal && !*seasonal) {
+      ev.predicted = false;
+      ev.severity = Severity::kInfo;
+      ev.note = "the rise repeats the same hours one period earlier, whose shape does not reach the limit "
+                "within the horizon (a daily pattern, not a trend)";
+    }
+  }
   return ev;
 }
 
@@ -406,6 +477,7 @@ void ForecastStage::Evaluate(Tracked& tr, TimestampNs now) {
     r["probability"] = Num(ev.crossing.probability);
     r["already"] = ev.crossing.already;
     r["severity"] = ev.predicted ? json(SeverityName(ev.severity)) : json(nullptr);
+    if (!ev.note.empty()) r["note"] = ev.note;
   } else {
     r["reason"] = ev.reason;
   }

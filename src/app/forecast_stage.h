@@ -71,6 +71,10 @@ struct ForecastStageOptions {
   // The P10-P90 ETA interval is at least P50 / (1 ± this) from now: the forecaster's own 80th-percentile
   // relative ETA error on the simulator (calibrated with seed 7; the evaluation uses seed 42).
   double eta_min_relative_error = 0.17;
+  // The daily check (SeasonalCrossing): when the history covers a period plus the window, a crossing is
+  // said only if yesterday's shape, moved by today's offset and its trend, also gets there. 0: off.
+  int64_t seasonal_period_ns = 24 * 3600 * kNanosPerSecond;
+  int64_t seasonal_window_ns = 2 * 3600 * kNanosPerSecond;
   std::shared_ptr<const ActionCatalog> actions;  // null: ActionCatalog::Default()
 };
 
@@ -83,7 +87,21 @@ struct LimitEvaluation {
   double current = 0;
   Severity severity = Severity::kInfo;
   bool predicted = false;  // a crossing is likely enough to say (probability >= min_probability, or already)
+  std::string note;        // why a crossing the model saw is not said (the daily check), else empty
 };
+
+// The daily check of a predicted crossing. A rise that happens every day at this hour (morning traffic,
+// a nightly batch) looks like a trend to any model fitted on recent hours. Against the same hours one
+// period earlier it does not: the difference d(t) = v(t) - v(t - period) over the last `window` is
+// flat, while a leak that began within the period makes d grow at the leak's rate, and one older than
+// the period shows as a daily offset. The seasonal forecast v(now + h - k period) + k d(now) + s h
+// (k = periods back to known history; d(now) and its slope s from a Theil-Sen line through d) covers
+// both; it is checked against the limit up to `horizon`.
+// Returns nullopt when the history is too short (under period + window, or too few matching points);
+// otherwise whether the seasonal forecast reaches the limit within the horizon.
+std::optional<bool> SeasonalCrossing(std::span<const TimestampNs> t, std::span<const double> v, double limit,
+                                     forecast::Direction d, int64_t horizon_ns, int64_t step_ns, int64_t period_ns,
+                                     int64_t window_ns);
 
 // Fits the history (t, v) and evaluates the crossing of `limit` from `now`. Used by the stage and by the
 // offline evaluation (foresight eval forecast), so both judge the same way.

@@ -198,5 +198,73 @@ TEST_F(ForecastStageTest, PredictionClosesWhenTheLeakIsFixed) {
   EXPECT_TRUE((*all)[0].closed_at.has_value());
 }
 
+// Three days on a 1-minute grid of a daily cycle (100 +- 40, peak at 14:00, limit 200 never reached),
+// evaluated at 10:00 in the steep morning rise, optionally with a leak of `leak_per_hour` that began
+// `leak_age` before then.
+struct DailySeries {
+  std::vector<TimestampNs> t;
+  std::vector<double> v;
+  TimestampNs now = 0;
+};
+
+DailySeries Daily(double leak_per_hour, int64_t leak_age_ns) {
+  constexpr int64_t kMin = 60 * kNanosPerSecond;
+  constexpr int64_t kDay = 24 * 60 * kMin;
+  DailySeries d;
+  const TimestampNs start = 1'795'305'600LL * kNanosPerSecond;  // a midnight UTC
+  d.now = start + 3 * kDay + 10 * 60 * kMin;
+  uint64_t noise = 12345;
+  for (TimestampNs x = start; x < d.now; x += kMin) {
+    const double hour = static_cast<double>((x - start) % kDay) / (60.0 * kMin);
+    double y = 100 + 40 * std::sin(2 * M_PI * (hour - 8) / 24);  // rises from 02:00, peaks at 14:00
+    noise = noise * 6364136223846793005ULL + 1442695040888963407ULL;
+    y += (static_cast<double>(noise >> 40) / static_cast<double>(1ULL << 24) - 0.5) * 2;  // +-1
+    if (leak_per_hour > 0 && x > d.now - leak_age_ns) {
+      y += leak_per_hour * static_cast<double>(x - (d.now - leak_age_ns)) / (60.0 * kMin);
+    }
+    d.t.push_back(x);
+    d.v.push_back(y);
+  }
+  return d;
+}
+
+TEST(SeasonalCrossingTest, ADailyRiseIsNotATrendButALeakOnTopOfItIs) {
+  ForecastStageOptions o;
+  o.settings.horizon_ns = 24 * 3600 * kNanosPerSecond;
+  DailySeries calm = Daily(0, 0);
+  // Without the daily check the morning rise reads as a trend that reaches 200 within the day.
+  ForecastStageOptions off = o;
+  off.seasonal_period_ns = 0;
+  LimitEvaluation naive = EvaluateLimit(calm.t, calm.v, 200, forecast::Direction::kAbove, false, calm.now, off);
+  ASSERT_TRUE(naive.model);
+  EXPECT_TRUE(naive.predicted) << "the case this check exists for: a model fitted on recent hours extrapolates the rise";
+  LimitEvaluation checked = EvaluateLimit(calm.t, calm.v, 200, forecast::Direction::kAbove, false, calm.now, o);
+  EXPECT_FALSE(checked.predicted);
+  EXPECT_NE(checked.note.find("daily pattern"), std::string::npos) << checked.note;
+  EXPECT_EQ(SeasonalCrossing(calm.t, calm.v, 200, forecast::Direction::kAbove, o.settings.horizon_ns,
+                             o.settings.step_ns, o.seasonal_period_ns, o.seasonal_window_ns),
+            std::optional<bool>(false));
+
+  // A leak of 15/h that began 3 h ago on the same cycle: predicted, with or without the check.
+  DailySeries leak = Daily(15, 3 * 3600 * kNanosPerSecond);
+  LimitEvaluation leaking = EvaluateLimit(leak.t, leak.v, 200, forecast::Direction::kAbove, false, leak.now, o);
+  EXPECT_TRUE(leaking.predicted) << leaking.note;
+  EXPECT_TRUE(leaking.note.empty());
+  EXPECT_EQ(SeasonalCrossing(leak.t, leak.v, 200, forecast::Direction::kAbove, o.settings.horizon_ns,
+                             o.settings.step_ns, o.seasonal_period_ns, o.seasonal_window_ns),
+            std::optional<bool>(true));
+}
+
+TEST(SeasonalCrossingTest, NeedsAPeriodOfHistoryPlusTheWindow) {
+  DailySeries calm = Daily(0, 0);
+  const size_t keep = 25 * 60;  // 25 h: under 24 h + the 2 h window
+  std::span<const TimestampNs> t(calm.t.data() + calm.t.size() - keep, keep);
+  std::span<const double> v(calm.v.data() + calm.v.size() - keep, keep);
+  ForecastStageOptions o;
+  EXPECT_EQ(SeasonalCrossing(t, v, 200, forecast::Direction::kAbove, o.settings.horizon_ns, o.settings.step_ns,
+                             o.seasonal_period_ns, o.seasonal_window_ns),
+            std::nullopt);
+}
+
 }  // namespace
 }  // namespace foresight::app
