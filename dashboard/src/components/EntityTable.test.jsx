@@ -54,4 +54,12 @@ describe('EntityTable', () => {
     expect(names()[0]).toBe('host-50');
     expect(screen.getAllByTestId('sim-badge').length).toBe(25);
   });
+
+  it('underlines entity links so they stand apart from the badge text without colour (both themes)', () => {
+    render(<EntityTable rows={rows} now={now} />);
+    const link = screen.getByRole('link', { name: 'api-1' });
+    expect(link.getAttribute('href')).toBe('#/entity/api-1');
+    expect(link.className.split(' ')).toContain('underline');
+    expect(link.className).not.toMatch(/(^| )hover:underline/); // not only on hover
+  });
 });
