@@ -196,6 +196,7 @@ try {
   if (navKey) await page.keyboard.press('Enter');
   const navWent = await waitFor(() => page.evaluate(() => window.location.hash === '#/models' && !!document.querySelector('#models-title')), 5_000, 100);
   check('keyboard: Enter on a navigation link opens its view', !!navWent);
+  await page.evaluate(() => document.activeElement?.blur());  // no focus ring in later screenshots
   await page.goto(`${base}/#/`);
 
   // --- Entity page: charts with data ---------------------------------------------------------------
