@@ -65,7 +65,7 @@ struct ForecastStageOptions {
   int band_points = 96;          // points of the band kept for GET /api/v1/forecasts
   // The recent-trend challengers: Theil-Sen lines over each of these recent windows compete with the
   // full-history model on the last trend_holdout, held out (see EvaluateLimit).
-  std::vector<int64_t> trend_windows_ns = {2 * 3600 * kNanosPerSecond, 4 * 3600 * kNanosPerSecond,
+  std::vector<int64_t> trend_windows_ns = {1 * 3600 * kNanosPerSecond, 2 * 3600 * kNanosPerSecond, 4 * 3600 * kNanosPerSecond,
                                            8 * 3600 * kNanosPerSecond};
   int64_t trend_holdout_ns = 1800 * kNanosPerSecond;
   // The P10-P90 ETA interval is at least P50 / (1 ± this) from now: the forecaster's own 80th-percentile
