@@ -1,6 +1,7 @@
 #include "storage/tsdb/file_util.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,5 +74,35 @@ Status EnsureDir(const std::string& dir) {
   if (ec) return Status::Unavailable("create dir", dir, ec.message());
   return Status::Ok();
 }
+
+Result<std::unique_ptr<DirLock>> DirLock::Acquire(const std::string& dir) {
+  const std::string path = dir + "/LOCK";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus("open", path);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    std::string holder;
+    char buf[32] = {};
+    if (::pread(fd, buf, sizeof buf - 1, 0) > 0) holder = std::string(buf).substr(0, std::string(buf).find('\n'));
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return Status::FailedPrecondition("data directory " + dir + " is in use by another process" +
+                                        (holder.empty() ? std::string() : " (pid " + holder + ")") +
+                                        "; stop it or choose another --data-dir");
+    }
+    errno = err;
+    return ErrnoStatus("flock", path);
+  }
+  // The holder's pid, for the message another process gets; the lock itself is the flock.
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    Status s = ErrnoStatus("write", path);
+    ::close(fd);
+    return s;
+  }
+  return std::unique_ptr<DirLock>(new DirLock(fd));
+}
+
+DirLock::~DirLock() { ::close(fd_); }
 
 }  // namespace foresight::storage::tsdb

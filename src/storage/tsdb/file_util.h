@@ -3,6 +3,7 @@
 // and strerror, since every failure here is an I/O failure.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -16,5 +17,20 @@ Status PreadAll(int fd, char* data, size_t n, uint64_t offset, const std::string
 Result<std::string> ReadWholeFile(const std::string& path);
 Status SyncDir(const std::string& dir);
 Status EnsureDir(const std::string& dir);
+
+// An exclusive advisory lock (flock) on `dir`/LOCK, held while the object lives, so two processes never
+// open one store: the second gets FailedPrecondition naming the directory and the holder's pid. The lock
+// goes with the process, so a crashed holder leaves nothing to clean up.
+class DirLock {
+ public:
+  static Result<std::unique_ptr<DirLock>> Acquire(const std::string& dir);
+  ~DirLock();
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+
+ private:
+  explicit DirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
 
 }  // namespace foresight::storage::tsdb

@@ -65,6 +65,7 @@ Result<std::unique_ptr<Tsdb>> Tsdb::Open(const TsdbOptions& options, Clock& cloc
   if (options.raw_retention_ns <= 0) return Status::InvalidArgument("tsdb options", "raw_retention_ns <= 0");
   std::unique_ptr<Tsdb> db(new Tsdb(options, clock));
   FS_RETURN_IF_ERROR(EnsureDir(options.data_dir));
+  FS_ASSIGN_OR_RETURN(db->lock_, DirLock::Acquire(options.data_dir));
   FS_ASSIGN_OR_RETURN(db->index_, IndexDb::Open(options.data_dir + "/index.db"));
   FS_RETURN_IF_ERROR(db->LoadIndex());
 

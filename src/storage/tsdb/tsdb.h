@@ -30,6 +30,7 @@
 #include "core/clock.h"
 #include "storage/sample_store.h"
 #include "storage/tsdb/chunk_codec.h"
+#include "storage/tsdb/file_util.h"
 #include "storage/tsdb/index_db.h"
 #include "storage/tsdb/segment_file.h"
 #include "storage/tsdb/selector.h"
@@ -158,6 +159,7 @@ class Tsdb final : public SampleStore {
   void RollupsOf(SeriesId id, const std::vector<Sample>& samples, std::vector<RollupRow>* out) const;
   void MaintenanceLoop(std::stop_token stop);
 
+  std::unique_ptr<DirLock> lock_;  // first: released after everything else is closed
   const TsdbOptions options_;
   Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;

@@ -1,6 +1,7 @@
 #include "storage/tsdb/tsdb.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -646,6 +647,29 @@ TEST_F(TsdbTest, WithoutWalACleanCloseSealsTheHeads) {
 TEST_F(TsdbTest, OpenRejectsBadOptions) {
   TsdbOptions o;
   EXPECT_EQ(Tsdb::Open(o, clock_).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace foresight::storage::tsdb
+
+namespace foresight::storage::tsdb {
+namespace {
+
+// Two stores on one directory would rotate and delete each other's WAL segments (seen when a second
+// `foresight serve` started before the first had exited): the second open is refused, naming the
+// directory and the holder, and succeeds once the first is closed.
+TEST_F(TsdbTest, ASecondOpenOfTheSameDirectoryIsRefusedUntilTheFirstCloses) {
+  auto first = OpenDb();
+  ASSERT_NE(first, nullptr);
+  auto second = Tsdb::Open(Options(), clock_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(second.status().message().find("in use by another process (pid " + std::to_string(::getpid()) + ")"),
+            std::string::npos)
+      << second.status().message();
+  first.reset();
+  auto third = Tsdb::Open(Options(), clock_);
+  EXPECT_TRUE(third.ok()) << third.status().ToString();
 }
 
 }  // namespace
