@@ -90,10 +90,15 @@ async function startTabbing(page) {  // sequential focus from the top of the doc
 // axe-core on the current document: serious/critical violations fail, the rest is printed.
 async function audit(page, name) {
   if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ path: axePath });
-  const violations = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 200) })) }));
+  const { violations, incomplete } = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations', 'incomplete'] });
+    const brief = (v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: (n.failureSummary || n.any?.[0]?.message || '').replace(/\s+/g, ' ').slice(0, 200) })) });
+    return { violations: r.violations.map(brief), incomplete: r.incomplete.map(brief) };
   });
+  // What axe could not decide (e.g. contrast over overlapping elements) is printed for a human to look at.
+  for (const v of incomplete) {
+    console.log(`info a11y ${name}: needs review ${v.id} (${v.impact}) — ${v.nodes.length} node(s): ${v.nodes.slice(0, 2).map((n) => `${n.target} [${n.summary}]`).join(', ')}`);
+  }
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   for (const v of violations.filter((x) => !bad.includes(x))) {
     console.log(`info a11y ${name}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.length} node(s): ${v.nodes.slice(0, 3).map((n) => n.target).join(', ')}`);

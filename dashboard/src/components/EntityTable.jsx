@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { EntityLink } from './EntityLink.jsx';
 import { HealthBadge, ScoreBar, SeverityBadge, SimBadge } from './Badges.jsx';
 import { formatRelative, severityRank } from '../format.js';
 
@@ -31,8 +32,6 @@ function compare(a, b, key) {
 // Rows: {entity, kind, simulated, health, score, open, eta}. Sortable by every column, filtered by
 // health, kind and simulated, searched by name; paginated so a thousand rows stay fast.
 // The default order puts what needs attention first: entities with the worst open predictions.
-// Entity links are underlined: in a cell with the "simulated" badge, colour alone would not set them
-// apart from the text (axe rule link-in-text-block, in both themes).
 export function EntityTable({ rows, pageSize = 50, now = Date.now(), onOpen, initialSort = { key: 'open', dir: 'desc' } }) {
   const [sort, setSort] = useState(initialSort);
   const [search, setSearch] = useState('');
@@ -112,7 +111,7 @@ export function EntityTable({ rows, pageSize = 50, now = Date.now(), onOpen, ini
             {visible.map((r) => (
               <tr key={r.entity} data-testid="entity-row" data-entity={r.entity} className="hover:bg-slate-50 dark:hover:bg-slate-800/60">
                 <td className="td font-medium">
-                  <a className="text-blue-700 underline decoration-blue-700/40 underline-offset-2 hover:decoration-2 dark:text-blue-300 dark:decoration-blue-300/50" href={`#/entity/${encodeURIComponent(r.entity)}`} onClick={onOpen ? (e) => { e.preventDefault(); onOpen(r.entity); } : undefined}>{r.entity}</a>
+                  <EntityLink entity={r.entity} onOpen={onOpen} />
                   {r.simulated && <SimBadge />}
                 </td>
                 <td className="td">{r.kind || '—'}</td>

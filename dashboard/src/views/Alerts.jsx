@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { api, USER } from '../api.js';
 import { useLive } from '../live.jsx';
 import { SeverityBadge, Badge } from '../components/Badges.jsx';
+import { EntityLink } from '../components/EntityLink.jsx';
 import { formatDateTime, formatRelative, toMs } from '../format.js';
 
 function countBy(list, key) {
@@ -91,11 +92,11 @@ export function AlertsView() {
               return (
                 <tr key={a.id} data-testid="alert-row">
                   <td className="td whitespace-nowrap" title={formatDateTime(t)}>{formatRelative(t)}</td>
-                  <td className="td"><a className="text-blue-700 hover:underline dark:text-blue-300" href={`#/entity/${encodeURIComponent(a.entity)}`}>{a.entity}</a></td>
+                  <td className="td"><EntityLink entity={a.entity} /></td>
                   <td className="td"><SeverityBadge severity={a.severity} /></td>
                   <td className="td"><Badge>{a.state}</Badge>{a.acked_by ? <span className="ml-1 text-xs muted">by {a.acked_by}</span> : null}</td>
                   <td className="td max-w-xl break-words text-xs">
-                    {a.prediction_id ? <a className="hover:underline" href={`#/predictions/${encodeURIComponent(a.prediction_id)}`}>{a.message}</a> : a.message}
+                    {a.prediction_id ? <a className="underline decoration-slate-400 underline-offset-2 hover:decoration-2" href={`#/predictions/${encodeURIComponent(a.prediction_id)}`}>{a.message}</a> : a.message}
                   </td>
                   <td className="td whitespace-nowrap">
                     <button type="button" className="btn mr-2" disabled={a.state !== 'firing'} onClick={() => ack(a)} aria-label={`Acknowledge alert on ${a.entity}`}>Acknowledge</button>

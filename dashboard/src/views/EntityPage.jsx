@@ -4,6 +4,7 @@ import { useLive } from '../live.jsx';
 import { LineChart } from '../components/LineChart.jsx';
 import { HealthBadge, ScoreBar, SimBadge, SeverityBadge } from '../components/Badges.jsx';
 import { formatDateTime, formatRelative, isOpen, toMs } from '../format.js';
+import { linkClass } from '../components/EntityLink.jsx';
 
 export const RANGES = [
   { id: '15m', label: '15 minutes', step: '5s' },
@@ -175,7 +176,7 @@ export function EntityPage({ entity }) {
             {preds.filter(isOpen).map((p) => (
               <li key={p.id} className="flex flex-wrap items-center gap-2 text-sm">
                 <SeverityBadge severity={p.severity} />
-                <a className="text-blue-700 hover:underline dark:text-blue-300" href={`#/predictions/${encodeURIComponent(p.id)}`}>{p.kind}: {p.resource || 'entity'}</a>
+                <a className={linkClass} href={`#/predictions/${encodeURIComponent(p.id)}`}>{p.kind}: {p.resource || 'entity'}</a>
                 <span className="muted">since {formatDateTime(p.created_at_ms ?? toMs(p.created_at))}</span>
               </li>
             ))}

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api.js';
 import { useLive } from '../live.jsx';
 import { SimBadge } from '../components/Badges.jsx';
+import { EntityLink } from '../components/EntityLink.jsx';
 import { formatDateTime, formatNumber, formatRelative, toMs } from '../format.js';
 
 // Precision implied by feedback: confirmed / (confirmed + dismissed) over the entity's predictions.
@@ -75,7 +76,7 @@ export function ModelsView() {
                 const ent = state.entities[m.entity];
                 return (
                   <tr key={`${m.entity}/${mv.name}`} data-testid="model-row">
-                    <td className="td font-medium"><a className="text-blue-700 hover:underline dark:text-blue-300" href={`#/entity/${encodeURIComponent(m.entity)}`}>{m.entity}</a>{ent?.simulated && <SimBadge />}</td>
+                    <td className="td font-medium"><EntityLink entity={m.entity} />{ent?.simulated && <SimBadge />}</td>
                     <td className="td">{mv.name}</td>
                     <td className="td tabular-nums">v{m.active_version ?? mv.version}</td>
                     <td className="td whitespace-nowrap" title={formatDateTime(trained)}>{formatRelative(trained)}</td>

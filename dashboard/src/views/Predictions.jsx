@@ -5,6 +5,7 @@ import { Countdown } from '../components/Countdown.jsx';
 import { AttributionBars } from '../components/AttributionBars.jsx';
 import { FeedbackButtons } from '../components/FeedbackButtons.jsx';
 import { Badge, SeverityBadge, SimBadge } from '../components/Badges.jsx';
+import { EntityLink } from '../components/EntityLink.jsx';
 import {
   confidenceOf, etaOf, formatDateTime, formatPercent, formatRelative, isOpen, metricContributions, severityRank, toMs,
 } from '../format.js';
@@ -24,7 +25,7 @@ export function PredictionCard({ prediction: p, explanation, compact = false }) 
         <Badge kind="info">{p.kind}</Badge>
         {!isOpen(p) && <Badge>closed</Badge>}
         <h2 id={`pred-${p.id}`} className="text-lg font-semibold">
-          <a className="text-blue-700 hover:underline dark:text-blue-300" href={`#/entity/${encodeURIComponent(p.entity)}`}>{p.entity}</a>
+          <EntityLink entity={p.entity} />
           {p.simulated && <SimBadge />}
           <span className="font-normal"> · {p.resource || 'whole entity'}{limit != null ? ` (limit ${limit})` : ''}</span>
         </h2>
