@@ -14,10 +14,10 @@
 // their total time, and the stream events received.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { freePort, sleep, waitFor } from '../e2e/util.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -30,28 +30,6 @@ const entities = Number(opt('entities', '1000'));
 const watchS = Number(opt('watch', '60'));
 const chromePath = opt('chromium', process.env.CHROMIUM || '/usr/bin/chromium');
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(fn, ms, every = 500) {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch { /* not yet */ }
-    if (Date.now() > end) return null;
-    await sleep(every);
-  }
-}
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
 const median = (xs) => {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);

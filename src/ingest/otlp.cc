@@ -670,13 +670,19 @@ class JsonReader {
     }
   }
 
-  void HistogramPoint(const json& j, const std::string& path, otm::HistogramDataPoint* p) {
-    if (!RequireObject(j, path)) return;
+  // What explicit and exponential histogram points share: attributes, start and end time, count, sum.
+  template <typename Point>
+  void HistogramHeader(const json& j, const std::string& path, Point* p) {
     Attributes(j, "attributes", path, p->mutable_attributes());
     p->set_start_time_unix_nano(U64Field(j, "startTimeUnixNano", "start_time_unix_nano", path));
     p->set_time_unix_nano(U64Field(j, "timeUnixNano", "time_unix_nano", path));
     p->set_count(U64Field(j, "count", nullptr, path));
     if (const json* v = Field(j, "sum", nullptr)) p->set_sum(F64(*v, path + ".sum"));
+  }
+
+  void HistogramPoint(const json& j, const std::string& path, otm::HistogramDataPoint* p) {
+    if (!RequireObject(j, path)) return;
+    HistogramHeader(j, path, p);
     if (const json* b = Array(j, "bucketCounts", "bucket_counts", path)) {
       for (size_t i = 0; i < b->size() && ok(); ++i) p->add_bucket_counts(U64((*b)[i], path + ".bucketCounts[" + std::to_string(i) + "]"));
     }
@@ -721,11 +727,7 @@ class JsonReader {
 
   void ExponentialPoint(const json& j, const std::string& path, otm::ExponentialHistogramDataPoint* p) {
     if (!RequireObject(j, path)) return;
-    Attributes(j, "attributes", path, p->mutable_attributes());
-    p->set_start_time_unix_nano(U64Field(j, "startTimeUnixNano", "start_time_unix_nano", path));
-    p->set_time_unix_nano(U64Field(j, "timeUnixNano", "time_unix_nano", path));
-    p->set_count(U64Field(j, "count", nullptr, path));
-    if (const json* v = Field(j, "sum", nullptr)) p->set_sum(F64(*v, path + ".sum"));
+    HistogramHeader(j, path, p);
     if (const json* v = Field(j, "scale", nullptr)) {
       int64_t scale = I64(*v, path + ".scale");
       if (ok() && (scale < std::numeric_limits<int32_t>::min() || scale > std::numeric_limits<int32_t>::max())) {
