@@ -284,6 +284,7 @@ Status Pipeline::Start() {
     auto injected = InjectScenario(req);
     if (!injected.ok()) return injected.status().WithContext("--inject " + req.value("flag", std::string()));
   }
+  WarmFeatures();
   threads_.emplace_back([this](std::stop_token st) { PredictLoop(st); });
   threads_.emplace_back([this](std::stop_token st) { ExplainLoop(st); });
   if (sim_) FS_RETURN_IF_ERROR(Backfill());
@@ -418,6 +419,43 @@ Result<size_t> Pipeline::StoreAndQueue(Batch batch) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return n;
+}
+
+// After a restart every entity's streaming features would start empty, and the first live scores would
+// set a few seconds of data against windows the models learned full: critical anomalies on entities that
+// are fine. So before anything is scored, the stored last widest window (plus a margin for the EWMA) of
+// every modelled series is replayed through the features, as training replays history. Called before
+// the predict thread starts; the simulator's gap backfill and live data then continue from there.
+void Pipeline::WarmFeatures() {
+  int64_t widest = 0;
+  for (int64_t w : options_.features.windows_ns) widest = std::max(widest, w);
+  const TimestampNs now = clock_.NowNs();
+  const TimestampNs from = now - widest - static_cast<int64_t>(10 * options_.features.ewma_half_life_s * kNanosPerSecond);
+  auto all = samples_.Select({});
+  if (!all.ok()) {
+    spdlog::warn("warming features: {}", all.status().ToString());
+    return;
+  }
+  Batch batch;
+  batch.live = false;
+  batch.tick = now;
+  std::vector<Sample> range;
+  for (const storage::SeriesInfo& info : *all) {
+    const SeriesMeta* meta = nullptr;
+    {
+      std::lock_guard lock(collect_mu_);
+      auto m = ResolveLocked(info.labels);
+      if (m.ok()) meta = *m;
+    }
+    if (meta == nullptr || !meta->modelled) continue;
+    range.clear();
+    if (!samples_.ReadRange(info.id, from, now, &range).ok()) continue;
+    batch.samples.insert(batch.samples.end(), range.begin(), range.end());
+  }
+  if (batch.samples.empty()) return;
+  spdlog::info("warmed the features of {} entities with {} stored samples of the last {}", entities_.size(),
+               batch.samples.size(), FormatDurationHuman(now - from));
+  Process(batch);
 }
 
 Status Pipeline::Backfill() {

@@ -156,6 +156,7 @@ class Pipeline final : public api::ServiceBackend {
   Status AdmitHttpIngest(size_t n);
   Result<const SeriesMeta*> ResolveLocked(const Labels& labels);
   Status Backfill();
+  void WarmFeatures();
   void CloseStalePredictions();
   void CollectLoop(std::stop_token stop);
   void ScrapeLoop(std::stop_token stop);

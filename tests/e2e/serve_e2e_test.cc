@@ -148,6 +148,8 @@ TEST_F(ServeE2ETest, InjectedFailureAlertsRightEntityAndRestartKeepsState) {
   // Restart on the same data dir: the prediction, its feedback and the model survive.
   Subprocess again;
   ASSERT_TRUE(StartServer(again, "run2.log")) << again.Output();
+  // The models' features resumed from the stored last window, not from empty ones.
+  EXPECT_NE(again.Output().find("warmed the features of"), std::string::npos) << again.Output();
   json kept = GetJson(port_, "/api/v1/predictions/" + pred_id);
   ASSERT_EQ(kept["status"], "success") << kept.dump();
   EXPECT_EQ(kept["data"]["feedback"], "confirmed");
