@@ -296,8 +296,16 @@ HttpResponse OtlpError(ingest::OtlpEncoding enc, const Status& st) {
 }
 
 // The OTLP body, gunzipped when Content-Encoding says so. Errors are complete OTLP answers.
-std::variant<std::string_view, HttpResponse> OtlpBody(const IngestContext& ctx, const HttpRequest& req,
-                                                      ingest::OtlpEncoding enc, std::string* storage) {
+// An OTLP request's encoding (from Content-Type) and body (gunzipped into *storage when compressed).
+struct OtlpRequest {
+  ingest::OtlpEncoding enc;
+  std::string_view body;
+};
+
+std::variant<OtlpRequest, HttpResponse> ReadOtlp(const IngestContext& ctx, const HttpRequest& req, std::string* storage) {
+  auto encoding_of = OtlpEncodingOf(req);
+  if (auto* err = std::get_if<HttpResponse>(&encoding_of)) return *err;
+  const ingest::OtlpEncoding enc = std::get<ingest::OtlpEncoding>(encoding_of);
   std::string encoding = req.Header("content-encoding");
   if (encoding == "gzip") {
     auto plain = ingest::GunzipBody(req.body, ctx.api.options.max_decompressed_bytes);
@@ -309,13 +317,13 @@ std::variant<std::string_view, HttpResponse> OtlpBody(const IngestContext& ctx, 
       return OtlpError(enc, plain.status());
     }
     *storage = std::move(*plain);
-    return std::string_view(*storage);
+    return OtlpRequest{enc, *storage};
   }
   if (!encoding.empty() && encoding != "identity") {
     return OtlpError(enc, 415, ingest::OtlpRpcCodeFor(StatusCode::kInvalidArgument),
                      "Content-Encoding \"" + encoding + "\" is not supported (use gzip)");
   }
-  return std::string_view(req.body);
+  return OtlpRequest{enc, req.body};
 }
 
 ingest::OtlpOptions OtlpOptionsFor(const IngestContext& ctx) {
@@ -332,15 +340,13 @@ ingest::OtlpOptions OtlpOptionsFor(const IngestContext& ctx) {
 // as OTLP's partial success (200), the rest stored. Delta points are accumulated in a batch that counts
 // only once the samples are stored, so a request refused with 429/503 can be retried as it is.
 HttpResponse HandleOtlpMetrics(IngestContext& ctx, const HttpRequest& req) {
-  auto encoding = OtlpEncodingOf(req);
-  if (auto* err = std::get_if<HttpResponse>(&encoding)) return *err;
-  const ingest::OtlpEncoding enc = std::get<ingest::OtlpEncoding>(encoding);
   std::string storage;
-  auto body = OtlpBody(ctx, req, enc, &storage);
-  if (auto* err = std::get_if<HttpResponse>(&body)) return *err;
+  auto in = ReadOtlp(ctx, req, &storage);
+  if (auto* err = std::get_if<HttpResponse>(&in)) return *err;
+  const auto [enc, body] = std::get<OtlpRequest>(in);
   std::vector<LabeledSample> samples;
   ingest::OtlpDeltaAccumulator::Batch delta = ctx.otlp_delta.Begin();
-  auto r = ingest::DecodeOtlpMetrics(std::get<std::string_view>(body), enc, OtlpOptionsFor(ctx), &samples, &delta);
+  auto r = ingest::DecodeOtlpMetrics(body, enc, OtlpOptionsFor(ctx), &samples, &delta);
   if (!r.ok()) return OtlpError(enc, r.status());
   size_t dropped = 0;
   if (auto limit_error = ApplyLimits(ctx.limits, ctx.otlp, &samples, &dropped)) {
@@ -363,14 +369,12 @@ std::optional<HttpResponse> LogsOrError(const IngestContext& ctx, std::span<cons
 
 // POST /v1/logs: OTLP/HTTP logs; errors as for /v1/metrics.
 HttpResponse HandleOtlpLogs(IngestContext& ctx, const HttpRequest& req) {
-  auto encoding = OtlpEncodingOf(req);
-  if (auto* err = std::get_if<HttpResponse>(&encoding)) return *err;
-  const ingest::OtlpEncoding enc = std::get<ingest::OtlpEncoding>(encoding);
   std::string storage;
-  auto body = OtlpBody(ctx, req, enc, &storage);
-  if (auto* err = std::get_if<HttpResponse>(&body)) return *err;
+  auto in = ReadOtlp(ctx, req, &storage);
+  if (auto* err = std::get_if<HttpResponse>(&in)) return *err;
+  const auto [enc, body] = std::get<OtlpRequest>(in);
   std::vector<ingest::LogRecord> records;
-  auto r = ingest::DecodeOtlpLogs(std::get<std::string_view>(body), enc, OtlpOptionsFor(ctx), &records);
+  auto r = ingest::DecodeOtlpLogs(body, enc, OtlpOptionsFor(ctx), &records);
   if (!r.ok()) return OtlpError(enc, r.status());
   if (!records.empty()) {
     if (Status st = ctx.api.service->IngestLogs(records); !st.ok()) return OtlpError(enc, st);
