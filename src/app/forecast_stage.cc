@@ -150,32 +150,24 @@ std::optional<bool> SeasonalCrossing(std::span<const TimestampNs> t, std::span<c
   if (t.empty() || period_ns <= 0 || window_ns <= 0 || step_ns <= 0) return std::nullopt;
   if (t.back() - t.front() < period_ns + window_ns) return std::nullopt;
   const TimestampNs end = t.back();
-  // d(t) over the last window, against the same time one period earlier; x in hours before `end`.
-  std::vector<double> x, y;
+  // d(t) over the last window, against the same time one period earlier.
+  std::vector<TimestampNs> dt;
+  std::vector<double> dv;
   for (size_t i = std::lower_bound(t.begin(), t.end(), end - window_ns) - t.begin(); i < t.size(); ++i) {
     auto before = ValueNear(t, v, t[i] - period_ns, step_ns);
     if (!before || !std::isfinite(v[i])) continue;
-    x.push_back(static_cast<double>(t[i] - end) / (3600.0 * kNanosPerSecond));
-    y.push_back(v[i] - *before);
+    dt.push_back(t[i]);
+    dv.push_back(v[i] - *before);
   }
-  if (x.size() < 30) return std::nullopt;
-  // Theil-Sen line through d: the median of pairwise slopes, the median intercept at `end`.
-  std::vector<double> slopes;
-  slopes.reserve(x.size() * (x.size() - 1) / 2);
-  for (size_t i = 0; i < x.size(); ++i) {
-    for (size_t j = i + 1; j < x.size(); ++j) {
-      if (x[j] != x[i]) slopes.push_back((y[j] - y[i]) / (x[j] - x[i]));
-    }
-  }
-  if (slopes.empty()) return std::nullopt;
-  auto median = [](std::vector<double>& a) {
-    std::nth_element(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(a.size() / 2), a.end());
-    return a[a.size() / 2];
-  };
-  const double slope = median(slopes);
-  std::vector<double> offsets(x.size());
-  for (size_t i = 0; i < x.size(); ++i) offsets[i] = y[i] - slope * x[i];
-  const double offset = median(offsets);
+  // Its Theil-Sen line (the forecaster's own): the trend of the difference and its level at `end`.
+  forecast::ForecastOptions fo;
+  fo.step_ns = step_ns;
+  auto line = forecast::Fit(forecast::Method::kTheilSen, dt, dv, fo);
+  if (!line.ok()) return std::nullopt;  // too few matching points, or too many gaps
+  const double slope = (*line)->Evidence().trend_per_hour;
+  const forecast::ForecastBand next = (*line)->Predict(end, step_ns, step_ns);
+  if (next.p50.empty()) return std::nullopt;
+  const double offset = next.p50.front() - slope * static_cast<double>(step_ns) / (3600.0 * kNanosPerSecond);
   for (int64_t h = step_ns; h <= horizon_ns; h += step_ns) {
     const int64_t k = h / period_ns + 1;  // periods back to a time in the history
     auto base = ValueNear(t, v, end + h - k * period_ns, step_ns);

@@ -21,6 +21,7 @@ namespace {
 
 using nlohmann::json;
 using testing::FreePort;
+using testing::GetJson;
 using testing::HttpCall;
 using testing::Subprocess;
 using testing::WaitFor;
@@ -301,12 +302,6 @@ TEST_F(IngestE2ETest, LimitsAreNamedAndGoodLinesKept) {
   EXPECT_NE(r.body.find("ingest.max_line_bytes"), std::string::npos) << r.body;
 }
 
-}  // namespace
-}  // namespace foresight
-
-namespace foresight {
-namespace {
-
 // Pushed series feed the models like the built-in collector's: 25 minutes of a Telegraf-like app's
 // line protocol (gauges, a cumulative counter, a histogram bucket) make the entity's model, trained on
 // the gauges only, and a limit past detector.max_pushed_series is honoured.
@@ -330,7 +325,7 @@ TEST_F(IngestE2ETest, PushedGaugesTrainTheEntityModel) {
 
   json models;
   ASSERT_TRUE(WaitFor([&] {
-    models = testing::GetJson(port_, "/api/v1/models?entity=app-1");
+    models = GetJson(port_, "/api/v1/models?entity=app-1");
     return models.contains("data") && !models["data"].empty() && models["data"][0].contains("model") &&
            !models["data"][0]["model"].is_null();
   }, std::chrono::seconds(90))) << models.dump() << server_.Output();
